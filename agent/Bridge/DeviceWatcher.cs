@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Qtsp.Agent.Tokens;
+using Qtsp.Shared.Bridge;
+
+namespace Qtsp.Agent.Bridge;
+
+/// <summary>Polls the slot list and tells every connected page when a device arrives, leaves or changes state.</summary>
+internal sealed partial class DeviceWatcher(
+    DeviceService devices,
+    IHubContext<TokenHub> hub,
+    IOptions<AgentOptions> options,
+    ILogger<DeviceWatcher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        string? last = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(100, options.Value.PollIntervalMilliseconds)));
+        do
+        {
+            try
+            {
+                var fingerprint = await devices.FingerprintAsync(stoppingToken).ConfigureAwait(false);
+                if (last is not null && fingerprint != last)
+                {
+                    var snapshot = await devices.ReadDevicesAsync(stoppingToken).ConfigureAwait(false);
+                    LogDevicesChanged(logger, snapshot.Count);
+                    await hub.Clients.All.SendAsync(AgentHubContract.DevicesChanged, snapshot, stoppingToken).ConfigureAwait(false);
+                }
+
+                last = fingerprint;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPollFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Devices changed; {Count} device(s) now attached")]
+    private static partial void LogDevicesChanged(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Polling the devices failed")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
+}

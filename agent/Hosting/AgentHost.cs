@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Qtsp.Agent.Bridge;
+using Qtsp.Agent.Tokens;
+using Qtsp.Shared.Bridge;
+
+namespace Qtsp.Agent.Hosting;
+
+/// <summary>Builds the agent's web host: loopback-only Kestrel, the request guard, CORS and the token hub.</summary>
+public static partial class AgentHost
+{
+    public const string HeadlessSwitch = "--headless";
+
+    public static WebApplication Build(string[] args)
+    {
+        var headless = args.Contains(HeadlessSwitch, StringComparer.OrdinalIgnoreCase);
+        var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals(HeadlessSwitch, StringComparison.OrdinalIgnoreCase)).ToArray());
+        LoopbackAddresses.RejectNonLoopbackBindings(builder.Configuration);
+
+        var options = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+        var endpoints = LoopbackAddresses.Endpoints(options.Url);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var endpoint in endpoints)
+            {
+                kestrel.Listen(endpoint);
+            }
+        });
+
+        builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
+        builder.Services.AddSingleton<OriginPolicy>();
+        builder.Services.AddSingleton<DeviceService>();
+        builder.Services.AddHostedService<DeviceWatcher>();
+        builder.Services.AddCors();
+        builder.Services.AddSignalR(hub =>
+        {
+            // Short keep-alives so a page notices a stopped agent within seconds, even without a TCP reset.
+            hub.KeepAliveInterval = TimeSpan.FromSeconds(2);
+            hub.ClientTimeoutInterval = TimeSpan.FromSeconds(10);
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestGuard>();
+        app.UseCors(cors => cors
+            .WithOrigins([.. app.Services.GetRequiredService<OriginPolicy>().Allowed])
+            .AllowAnyHeader()
+            .WithMethods("GET", "POST"));
+        app.MapGet("/", () => Results.Json(new { agent = "qtsp-token-agent", protocol = AgentHubContract.ProtocolVersion }));
+        app.MapHub<TokenHub>(AgentHubContract.Path);
+
+        app.Lifetime.ApplicationStarted.Register(() => VerifyListeningAddresses(app, headless));
+        return app;
+    }
+
+    /// <summary>Defence in depth: should any address other than loopback be bound, stop at once.</summary>
+    private static void VerifyListeningAddresses(WebApplication app, bool headless)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Qtsp.Agent");
+        foreach (var address in addresses)
+        {
+            var host = new Uri(address).Host.Trim('[', ']');
+            if (!IPAddress.TryParse(host, out var ip) || !IPAddress.IsLoopback(ip))
+            {
+                LogNotLoopback(logger, address);
+                Environment.ExitCode = 2;
+                app.Lifetime.StopApplication();
+                return;
+            }
+        }
+
+        var origins = app.Services.GetRequiredService<OriginPolicy>().Allowed;
+        LogListening(logger, addresses, origins, headless ? "headless" : "no tray shell on this platform yet; running headless");
+    }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Listening on {Address}, which is not loopback; stopping.")]
+    private static partial void LogNotLoopback(ILogger logger, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token agent listening on {Addresses} for portal origins {Origins} ({Mode})")]
+    private static partial void LogListening(ILogger logger, IEnumerable<string> addresses, IEnumerable<string> origins, string mode);
+}

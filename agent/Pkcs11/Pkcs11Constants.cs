@@ -1,0 +1,289 @@
+// PKCS#11 constants under their specification names (v2.40 / v3.0), so they can be grepped against the
+// standard and checked value-by-value against the C header in tests (tests/Agent.Tests/Pkcs11/HeaderConstantsTests).
+#pragma warning disable CA1707 // the underscores are the standard's names
+#pragma warning disable CA1008 // zero is the standard's own value where it exists
+#pragma warning disable CA1028 // CK_ULONG is 64-bit on Unix
+#pragma warning disable CA1069 // the standard gives some names the same value
+#pragma warning disable CA1712 // the CKR_/CKA_ prefixes are part of the standard names
+
+namespace Qtsp.Agent.Pkcs11;
+
+internal enum CKR : ulong
+{
+    CKR_OK = 0x0,
+    CKR_CANCEL = 0x1,
+    CKR_HOST_MEMORY = 0x2,
+    CKR_SLOT_ID_INVALID = 0x3,
+    CKR_GENERAL_ERROR = 0x5,
+    CKR_FUNCTION_FAILED = 0x6,
+    CKR_ARGUMENTS_BAD = 0x7,
+    CKR_NO_EVENT = 0x8,
+    CKR_NEED_TO_CREATE_THREADS = 0x9,
+    CKR_CANT_LOCK = 0xA,
+    CKR_ATTRIBUTE_READ_ONLY = 0x10,
+    CKR_ATTRIBUTE_SENSITIVE = 0x11,
+    CKR_ATTRIBUTE_TYPE_INVALID = 0x12,
+    CKR_ATTRIBUTE_VALUE_INVALID = 0x13,
+    CKR_ACTION_PROHIBITED = 0x1B,
+    CKR_DATA_INVALID = 0x20,
+    CKR_DATA_LEN_RANGE = 0x21,
+    CKR_DEVICE_ERROR = 0x30,
+    CKR_DEVICE_MEMORY = 0x31,
+    CKR_DEVICE_REMOVED = 0x32,
+    CKR_ENCRYPTED_DATA_INVALID = 0x40,
+    CKR_ENCRYPTED_DATA_LEN_RANGE = 0x41,
+    CKR_FUNCTION_CANCELED = 0x50,
+    CKR_FUNCTION_NOT_PARALLEL = 0x51,
+    CKR_FUNCTION_NOT_SUPPORTED = 0x54,
+    CKR_KEY_HANDLE_INVALID = 0x60,
+    CKR_KEY_SIZE_RANGE = 0x62,
+    CKR_KEY_TYPE_INCONSISTENT = 0x63,
+    CKR_KEY_NOT_NEEDED = 0x64,
+    CKR_KEY_CHANGED = 0x65,
+    CKR_KEY_NEEDED = 0x66,
+    CKR_KEY_INDIGESTIBLE = 0x67,
+    CKR_KEY_FUNCTION_NOT_PERMITTED = 0x68,
+    CKR_KEY_NOT_WRAPPABLE = 0x69,
+    CKR_KEY_UNEXTRACTABLE = 0x6A,
+    CKR_MECHANISM_INVALID = 0x70,
+    CKR_MECHANISM_PARAM_INVALID = 0x71,
+    CKR_OBJECT_HANDLE_INVALID = 0x82,
+    CKR_OPERATION_ACTIVE = 0x90,
+    CKR_OPERATION_NOT_INITIALIZED = 0x91,
+    CKR_PIN_INCORRECT = 0xA0,
+    CKR_PIN_INVALID = 0xA1,
+    CKR_PIN_LEN_RANGE = 0xA2,
+    CKR_PIN_EXPIRED = 0xA3,
+    CKR_PIN_LOCKED = 0xA4,
+    CKR_SESSION_CLOSED = 0xB0,
+    CKR_SESSION_COUNT = 0xB1,
+    CKR_SESSION_HANDLE_INVALID = 0xB3,
+    CKR_SESSION_PARALLEL_NOT_SUPPORTED = 0xB4,
+    CKR_SESSION_READ_ONLY = 0xB5,
+    CKR_SESSION_EXISTS = 0xB6,
+    CKR_SESSION_READ_ONLY_EXISTS = 0xB7,
+    CKR_SESSION_READ_WRITE_SO_EXISTS = 0xB8,
+    CKR_SIGNATURE_INVALID = 0xC0,
+    CKR_SIGNATURE_LEN_RANGE = 0xC1,
+    CKR_TEMPLATE_INCOMPLETE = 0xD0,
+    CKR_TEMPLATE_INCONSISTENT = 0xD1,
+    CKR_TOKEN_NOT_PRESENT = 0xE0,
+    CKR_TOKEN_NOT_RECOGNIZED = 0xE1,
+    CKR_TOKEN_WRITE_PROTECTED = 0xE2,
+    CKR_UNWRAPPING_KEY_HANDLE_INVALID = 0xF0,
+    CKR_UNWRAPPING_KEY_SIZE_RANGE = 0xF1,
+    CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT = 0xF2,
+    CKR_USER_ALREADY_LOGGED_IN = 0x100,
+    CKR_USER_NOT_LOGGED_IN = 0x101,
+    CKR_USER_PIN_NOT_INITIALIZED = 0x102,
+    CKR_USER_TYPE_INVALID = 0x103,
+    CKR_USER_ANOTHER_ALREADY_LOGGED_IN = 0x104,
+    CKR_USER_TOO_MANY_TYPES = 0x105,
+    CKR_WRAPPED_KEY_INVALID = 0x110,
+    CKR_WRAPPED_KEY_LEN_RANGE = 0x112,
+    CKR_WRAPPING_KEY_HANDLE_INVALID = 0x113,
+    CKR_WRAPPING_KEY_SIZE_RANGE = 0x114,
+    CKR_WRAPPING_KEY_TYPE_INCONSISTENT = 0x115,
+    CKR_RANDOM_SEED_NOT_SUPPORTED = 0x120,
+    CKR_RANDOM_NO_RNG = 0x121,
+    CKR_DOMAIN_PARAMS_INVALID = 0x130,
+    CKR_CURVE_NOT_SUPPORTED = 0x140,
+    CKR_BUFFER_TOO_SMALL = 0x150,
+    CKR_SAVED_STATE_INVALID = 0x160,
+    CKR_INFORMATION_SENSITIVE = 0x170,
+    CKR_STATE_UNSAVEABLE = 0x180,
+    CKR_CRYPTOKI_NOT_INITIALIZED = 0x190,
+    CKR_CRYPTOKI_ALREADY_INITIALIZED = 0x191,
+    CKR_MUTEX_BAD = 0x1A0,
+    CKR_MUTEX_NOT_LOCKED = 0x1A1,
+    CKR_NEW_PIN_MODE = 0x1B0,
+    CKR_NEXT_OTP = 0x1B1,
+    CKR_FUNCTION_REJECTED = 0x200,
+    CKR_VENDOR_DEFINED = 0x80000000,
+}
+
+internal enum CKA : ulong
+{
+    CKA_CLASS = 0x0,
+    CKA_TOKEN = 0x1,
+    CKA_PRIVATE = 0x2,
+    CKA_LABEL = 0x3,
+    CKA_VALUE = 0x11,
+    CKA_CERTIFICATE_TYPE = 0x80,
+    CKA_ISSUER = 0x81,
+    CKA_SERIAL_NUMBER = 0x82,
+    CKA_TRUSTED = 0x86,
+    CKA_CERTIFICATE_CATEGORY = 0x87,
+    CKA_KEY_TYPE = 0x100,
+    CKA_SUBJECT = 0x101,
+    CKA_ID = 0x102,
+    CKA_SENSITIVE = 0x103,
+    CKA_ENCRYPT = 0x104,
+    CKA_DECRYPT = 0x105,
+    CKA_WRAP = 0x106,
+    CKA_UNWRAP = 0x107,
+    CKA_SIGN = 0x108,
+    CKA_SIGN_RECOVER = 0x109,
+    CKA_VERIFY = 0x10A,
+    CKA_VERIFY_RECOVER = 0x10B,
+    CKA_DERIVE = 0x10C,
+    CKA_START_DATE = 0x110,
+    CKA_END_DATE = 0x111,
+    CKA_MODULUS = 0x120,
+    CKA_MODULUS_BITS = 0x121,
+    CKA_PUBLIC_EXPONENT = 0x122,
+    CKA_VALUE_LEN = 0x161,
+    CKA_EXTRACTABLE = 0x162,
+    CKA_LOCAL = 0x163,
+    CKA_NEVER_EXTRACTABLE = 0x164,
+    CKA_ALWAYS_SENSITIVE = 0x165,
+    CKA_KEY_GEN_MECHANISM = 0x166,
+    CKA_MODIFIABLE = 0x170,
+    CKA_COPYABLE = 0x171,
+    CKA_DESTROYABLE = 0x172,
+    CKA_EC_PARAMS = 0x180,
+    CKA_EC_POINT = 0x181,
+    CKA_ALWAYS_AUTHENTICATE = 0x202,
+    CKA_WRAP_WITH_TRUSTED = 0x210,
+    CKA_PUBLIC_KEY_INFO = 0x129,
+}
+
+internal enum CKO : ulong
+{
+    CKO_DATA = 0x0,
+    CKO_CERTIFICATE = 0x1,
+    CKO_PUBLIC_KEY = 0x2,
+    CKO_PRIVATE_KEY = 0x3,
+    CKO_SECRET_KEY = 0x4,
+    CKO_HW_FEATURE = 0x5,
+    CKO_DOMAIN_PARAMETERS = 0x6,
+    CKO_MECHANISM = 0x7,
+}
+
+internal enum CKK : ulong
+{
+    CKK_RSA = 0x0,
+    CKK_DSA = 0x1,
+    CKK_DH = 0x2,
+    CKK_EC = 0x3,
+    CKK_GENERIC_SECRET = 0x10,
+    CKK_AES = 0x1F,
+}
+
+internal enum CKC : ulong
+{
+    CKC_X_509 = 0x0,
+    CKC_X_509_ATTR_CERT = 0x1,
+    CKC_WTLS = 0x2,
+}
+
+internal enum CKU : ulong
+{
+    CKU_SO = 0,
+    CKU_USER = 1,
+    CKU_CONTEXT_SPECIFIC = 2,
+}
+
+internal enum CKS : ulong
+{
+    CKS_RO_PUBLIC_SESSION = 0,
+    CKS_RO_USER_FUNCTIONS = 1,
+    CKS_RW_PUBLIC_SESSION = 2,
+    CKS_RW_USER_FUNCTIONS = 3,
+    CKS_RW_SO_FUNCTIONS = 4,
+}
+
+internal enum CKM : ulong
+{
+    CKM_RSA_PKCS_KEY_PAIR_GEN = 0x0,
+    CKM_RSA_PKCS = 0x1,
+    CKM_RSA_X_509 = 0x3,
+    CKM_SHA256_RSA_PKCS = 0x40,
+    CKM_SHA384_RSA_PKCS = 0x41,
+    CKM_SHA512_RSA_PKCS = 0x42,
+    CKM_RSA_PKCS_PSS = 0xD,
+    CKM_SHA256_RSA_PKCS_PSS = 0x43,
+    CKM_SHA_1 = 0x220,
+    CKM_SHA256 = 0x250,
+    CKM_SHA384 = 0x260,
+    CKM_SHA512 = 0x270,
+    CKM_EC_KEY_PAIR_GEN = 0x1040,
+    CKM_ECDSA = 0x1041,
+    CKM_ECDSA_SHA256 = 0x1044,
+    CKM_ECDSA_SHA384 = 0x1045,
+}
+
+[Flags]
+internal enum CkInitializeFlags : ulong
+{
+    None = 0,
+    CKF_LIBRARY_CANT_CREATE_OS_THREADS = 0x1,
+    CKF_OS_LOCKING_OK = 0x2,
+}
+
+[Flags]
+internal enum CkSlotFlags : ulong
+{
+    None = 0,
+    CKF_TOKEN_PRESENT = 0x1,
+    CKF_REMOVABLE_DEVICE = 0x2,
+    CKF_HW_SLOT = 0x4,
+}
+
+[Flags]
+internal enum CkTokenFlags : ulong
+{
+    None = 0,
+    CKF_RNG = 0x1,
+    CKF_WRITE_PROTECTED = 0x2,
+    CKF_LOGIN_REQUIRED = 0x4,
+    CKF_USER_PIN_INITIALIZED = 0x8,
+    CKF_RESTORE_KEY_NOT_NEEDED = 0x20,
+    CKF_CLOCK_ON_TOKEN = 0x40,
+    CKF_PROTECTED_AUTHENTICATION_PATH = 0x100,
+    CKF_DUAL_CRYPTO_OPERATIONS = 0x200,
+    CKF_TOKEN_INITIALIZED = 0x400,
+    CKF_SECONDARY_AUTHENTICATION = 0x800,
+    CKF_USER_PIN_COUNT_LOW = 0x10000,
+    CKF_USER_PIN_FINAL_TRY = 0x20000,
+    CKF_USER_PIN_LOCKED = 0x40000,
+    CKF_USER_PIN_TO_BE_CHANGED = 0x80000,
+    CKF_SO_PIN_COUNT_LOW = 0x100000,
+    CKF_SO_PIN_FINAL_TRY = 0x200000,
+    CKF_SO_PIN_LOCKED = 0x400000,
+    CKF_SO_PIN_TO_BE_CHANGED = 0x800000,
+    CKF_ERROR_STATE = 0x1000000,
+}
+
+[Flags]
+internal enum CkSessionFlags : ulong
+{
+    None = 0,
+    CKF_RW_SESSION = 0x2,
+    CKF_SERIAL_SESSION = 0x4,
+}
+
+[Flags]
+internal enum CkMechanismFlags : ulong
+{
+    None = 0,
+    CKF_HW = 0x1,
+    CKF_ENCRYPT = 0x100,
+    CKF_DECRYPT = 0x200,
+    CKF_DIGEST = 0x400,
+    CKF_SIGN = 0x800,
+    CKF_VERIFY = 0x2000,
+    CKF_GENERATE = 0x8000,
+    CKF_GENERATE_KEY_PAIR = 0x10000,
+}
+
+internal static class Pkcs11Values
+{
+    /// <summary>CK_UNAVAILABLE_INFORMATION: all bits of a CK_ULONG set.</summary>
+    public static bool IsUnavailable(ulong value) => value == ulong.MaxValue || value == uint.MaxValue && Pkcs11Abi.UlongSize == 4;
+
+    /// <summary>CK_EFFECTIVELY_INFINITE.</summary>
+    public const ulong EffectivelyInfinite = 0;
+
+    public static string Name(CKR rv) => Enum.IsDefined(rv) ? rv.ToString() : $"CKR_0x{(ulong)rv:X}";
+}

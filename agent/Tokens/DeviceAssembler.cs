@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Text;
+using Qtsp.Agent.Pkcs11;
+using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
+
+namespace Qtsp.Agent.Tokens;
+
+/// <summary>
+/// Groups the tokens of one module into physical devices and describes each area. Vendor middleware
+/// exposes a two-PIN device as two "virtual" slots (PKCS#11 v2.11, appendix on multiple PINs): they share
+/// the slot description and usually the serial number, and the second token is labelled
+/// "&lt;label&gt; (&lt;PIN label&gt;)", e.g. "Jan Novak (Digital Signature PIN)".
+/// </summary>
+internal static class DeviceAssembler
+{
+    private static readonly string[] AllQualifiedMarkers = DeviceModelCatalogue.All
+        .Append(DeviceModelCatalogue.Unknown)
+        .SelectMany(m => m.QualifiedAreaMarkers)
+        .Distinct(StringComparer.OrdinalIgnoreCase)
+        .ToArray();
+
+    public static IReadOnlyList<DeviceSnapshot> Assemble(IReadOnlyList<SlotReading> readings) =>
+        Group(readings).Select(ToDevice).ToArray();
+
+    /// <summary>Slots belong together when they share manufacturer and serial, the slot description, or a label base.</summary>
+    internal static IReadOnlyList<IReadOnlyList<SlotReading>> Group(IReadOnlyList<SlotReading> readings)
+    {
+        var parent = Enumerable.Range(0, readings.Count).ToArray();
+        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
+
+        for (var a = 0; a < readings.Count; a++)
+        {
+            for (var b = a + 1; b < readings.Count; b++)
+            {
+                if (SameDevice(readings[a], readings[b]))
+                {
+                    parent[Find(b)] = Find(a);
+                }
+            }
+        }
+
+        return Enumerable.Range(0, readings.Count)
+            .GroupBy(Find)
+            .Select(g => (IReadOnlyList<SlotReading>)g.Select(i => readings[i]).ToArray())
+            .ToArray();
+    }
+
+    private static bool SameDevice(SlotReading a, SlotReading b)
+    {
+        if (a.ModulePath != b.ModulePath)
+        {
+            return false;
+        }
+
+        if (a.Token.SerialNumber.Length > 0 && a.Token.SerialNumber == b.Token.SerialNumber && a.Token.ManufacturerId == b.Token.ManufacturerId)
+        {
+            return true;
+        }
+
+        if (a.Slot.Description.Length > 0 && StripQualifiedMarker(a.Slot.Description) == StripQualifiedMarker(b.Slot.Description))
+        {
+            return true;
+        }
+
+        var labelA = StripQualifiedMarker(a.Token.Label);
+        var labelB = StripQualifiedMarker(b.Token.Label);
+        return labelA.Length > 0 && labelA == labelB && IsQualifiedLabel(a.Token.Label) != IsQualifiedLabel(b.Token.Label);
+    }
+
+    private static string StripQualifiedMarker(string text)
+    {
+        foreach (var marker in AllQualifiedMarkers)
+        {
+            if (text.EndsWith(marker, StringComparison.OrdinalIgnoreCase))
+            {
+                return text[..^marker.Length].TrimEnd();
+            }
+        }
+
+        return text;
+    }
+
+    private static bool IsQualifiedLabel(string text) => StripQualifiedMarker(text).Length != text.Length;
+
+    private static DeviceSnapshot ToDevice(IReadOnlyList<SlotReading> slots)
+    {
+        var first = slots[0];
+        var model = DeviceModelCatalogue.Recognise(first.Token.Model, first.Token.ManufacturerId, first.Slot.Description);
+        var areas = slots
+            .Select(s => ToArea(s, model, IsQualifiedArea(s, model)))
+            .OrderBy(a => a.Kind)
+            .ToArray();
+        return new DeviceSnapshot(
+            DeviceId(first),
+            model.Id,
+            model == DeviceModelCatalogue.Unknown ? first.Token.Model : model.DisplayName,
+            first.Token.ManufacturerId,
+            first.Token.SerialNumber,
+            first.ModulePath,
+            areas);
+    }
+
+    private static bool IsQualifiedArea(SlotReading slot, DeviceModel model) =>
+        model.QualifiedAreaMarkers.Concat(AllQualifiedMarkers).Any(marker =>
+            slot.Token.Label.EndsWith(marker, StringComparison.OrdinalIgnoreCase)
+            || slot.Slot.Description.EndsWith(marker, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A stable identifier of the physical device: the same device gets the same id after re-plugging.</summary>
+    private static string DeviceId(SlotReading slot)
+    {
+        var identity = slot.Token.SerialNumber.Length > 0
+            ? $"{slot.ModulePath}|{slot.Token.ManufacturerId}|{slot.Token.SerialNumber}"
+            : $"{slot.ModulePath}|slot|{StripQualifiedMarker(slot.Slot.Description)}|{StripQualifiedMarker(slot.Token.Label)}";
+        return "dev-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..16];
+    }
+
+    internal static AreaSnapshot ToArea(SlotReading slot, DeviceModel model, bool qualified)
+    {
+        var token = slot.Token;
+        var (certificates, keys) = ObjectClassifier.Classify(slot.Objects);
+        var (userKind, soKind) = PinKinds(model, qualified);
+        return new AreaSnapshot(
+            qualified ? AreaKind.Qualified : AreaKind.Standard,
+            slot.SlotId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            token.Label,
+            token.Model,
+            UserPinStatus(userKind, token),
+            SoPinStatus(soKind, token),
+            (int?)token.MinPinLength,
+            (int?)token.MaxPinLength,
+            token.Has(CkTokenFlags.CKF_PROTECTED_AUTHENTICATION_PATH),
+            Memory(token),
+            slot.PrivateObjectsListed,
+            certificates,
+            keys);
+    }
+
+    /// <summary>The secrets guarding an area: PIN/PUK, or QPIN and whatever unblocks it on this model (QPUK, or the PUK on ProID+Q).</summary>
+    internal static (PinKind User, PinKind SecurityOfficer) PinKinds(DeviceModel model, bool qualified) =>
+        qualified ? (PinKind.QPin, model.Policy(PinKind.QPin)?.UnblockedBy ?? PinKind.QPuk) : (PinKind.Pin, PinKind.Puk);
+
+    internal static PinStatus UserPinStatus(PinKind kind, TokenInfo token) => new(
+        kind,
+        !token.Has(CkTokenFlags.CKF_USER_PIN_INITIALIZED) ? PinState.NotInitialized
+            : State(token, CkTokenFlags.CKF_USER_PIN_LOCKED, CkTokenFlags.CKF_USER_PIN_FINAL_TRY, CkTokenFlags.CKF_USER_PIN_COUNT_LOW),
+        token.Has(CkTokenFlags.CKF_USER_PIN_TO_BE_CHANGED));
+
+    internal static PinStatus SoPinStatus(PinKind kind, TokenInfo token) => new(
+        kind,
+        State(token, CkTokenFlags.CKF_SO_PIN_LOCKED, CkTokenFlags.CKF_SO_PIN_FINAL_TRY, CkTokenFlags.CKF_SO_PIN_COUNT_LOW),
+        token.Has(CkTokenFlags.CKF_SO_PIN_TO_BE_CHANGED));
+
+    private static PinState State(TokenInfo token, CkTokenFlags locked, CkTokenFlags finalTry, CkTokenFlags countLow) =>
+        token.Has(locked) ? PinState.Locked
+        : token.Has(finalTry) ? PinState.FinalTry
+        : token.Has(countLow) ? PinState.CountLow
+        : PinState.Ok;
+
+    internal static MemoryStatus? Memory(TokenInfo token)
+    {
+        if (token.TotalPublicMemory is null && token.TotalPrivateMemory is null)
+        {
+            return null;
+        }
+
+        return new MemoryStatus((long?)token.TotalPublicMemory, (long?)token.FreePublicMemory, (long?)token.TotalPrivateMemory, (long?)token.FreePrivateMemory);
+    }
+}

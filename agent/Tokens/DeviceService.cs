@@ -1,0 +1,210 @@
+using Microsoft.Extensions.Options;
+using Qtsp.Agent.Pkcs11;
+using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
+
+namespace Qtsp.Agent.Tokens;
+
+/// <summary>
+/// The devices attached to this PC, through every configured PKCS#11 module. Reads are serialised: a
+/// module's sessions must not be used concurrently, and slot reads are cheap next to a user's patience.
+/// </summary>
+internal sealed partial class DeviceService : IDisposable
+{
+    private readonly ILogger<DeviceService> _logger;
+    private readonly List<(string Path, Pkcs11Module? Module, ModuleStatus Status)> _modules = [];
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Dictionary<string, (Pkcs11Module Module, DeviceSnapshot Device)> _known = [];
+
+    public DeviceService(IOptions<AgentOptions> options, ILogger<DeviceService> logger)
+    {
+        _logger = logger;
+        foreach (var (name, value) in options.Value.Environment)
+        {
+            NativeEnvironment.Set(name, value);
+        }
+
+        var configured = options.Value.Modules.Count > 0;
+        IEnumerable<string> paths = configured ? options.Value.Modules : DefaultModules.ForCurrentOs();
+        foreach (var path in paths.Select(Pkcs11Module.ResolvePath).Distinct(StringComparer.Ordinal))
+        {
+            if (!configured && Path.IsPathRooted(path) && !File.Exists(path))
+            {
+                continue; // a vendor library that is simply not installed here
+            }
+
+            _modules.Add(LoadModule(path));
+        }
+    }
+
+    public IReadOnlyList<ModuleStatus> Modules => _modules.Select(m => m.Status).ToArray();
+
+    private (string, Pkcs11Module?, ModuleStatus) LoadModule(string path)
+    {
+        try
+        {
+            var module = Pkcs11Module.Load(path);
+            var info = module.GetInfo();
+            LogModuleLoaded(path, info.LibraryDescription, info.ManufacturerId);
+            return (path, module, new ModuleStatus(path, true, info.LibraryDescription, info.ManufacturerId, info.CryptokiVersion, null));
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Exception)
+        {
+            LogModuleFailed(path, e.Message);
+            return (path, null, new ModuleStatus(path, false, null, null, null, e.Message));
+        }
+    }
+
+    /// <summary>Reads every device with its objects.</summary>
+    public async Task<IReadOnlyList<DeviceSnapshot>> ReadDevicesAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var known = new Dictionary<string, (Pkcs11Module, DeviceSnapshot)>(StringComparer.Ordinal);
+            foreach (var (_, module, _) in _modules)
+            {
+                if (module is null)
+                {
+                    continue;
+                }
+
+                var readings = ReadSlots(module);
+                foreach (var device in DeviceAssembler.Assemble(readings))
+                {
+                    known[device.DeviceId] = (module, device);
+                }
+            }
+
+            _known = known;
+            return known.Values.Select(k => k.Item2).ToArray();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private List<SlotReading> ReadSlots(Pkcs11Module module)
+    {
+        var readings = new List<SlotReading>();
+        foreach (var slotId in SafeSlotList(module))
+        {
+            try
+            {
+                readings.Add(TokenReader.Read(module, slotId));
+            }
+            catch (Pkcs11Exception e)
+            {
+                // The device left between listing and reading, or the slot holds nothing readable.
+                LogSlotSkipped(slotId, e.ReturnValueName);
+            }
+        }
+
+        return readings;
+    }
+
+    private IReadOnlyList<ulong> SafeSlotList(Pkcs11Module module)
+    {
+        try
+        {
+            return module.GetSlotList(tokenPresent: true);
+        }
+        catch (Pkcs11Exception e)
+        {
+            LogSlotListFailed(module.LibraryPath, e.ReturnValueName);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// A cheap summary of what is plugged in (slots, labels, serials, PIN flags), for polling: when it
+    /// changes, the devices are read again.
+    /// </summary>
+    public async Task<string> FingerprintAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var parts = new List<string>();
+            foreach (var (path, module, _) in _modules)
+            {
+                if (module is null)
+                {
+                    continue;
+                }
+
+                foreach (var slotId in SafeSlotList(module))
+                {
+                    try
+                    {
+                        var token = module.GetTokenInfo(slotId);
+                        parts.Add($"{path}|{slotId}|{token.Label}|{token.SerialNumber}|{(ulong)token.Flags:x}|{token.FreePublicMemory}");
+                    }
+                    catch (Pkcs11Exception e)
+                    {
+                        parts.Add($"{path}|{slotId}|{e.ReturnValueName}");
+                    }
+                }
+            }
+
+            return string.Join('\n', parts);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>C_GetTokenInfo for one area of a device seen in the last reading.</summary>
+    public async Task<AgentResult<TokenStatus>> GetTokenStatusAsync(string deviceId, AreaKind area, CancellationToken cancellationToken)
+    {
+        if (!_known.TryGetValue(deviceId, out var known) || known.Device.Areas.FirstOrDefault(a => a.Kind == area) is not { } snapshot)
+        {
+            return AgentResult.Failure<TokenStatus>(new AgentError(AgentErrorCode.DeviceNotFound));
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var token = known.Module.GetTokenInfo(ulong.Parse(snapshot.SlotId, System.Globalization.CultureInfo.InvariantCulture));
+            var (user, securityOfficer) = DeviceAssembler.PinKinds(DeviceModelCatalogue.ById(known.Device.ModelId), area == AreaKind.Qualified);
+            return AgentResult.Success(new TokenStatus(
+                token.Label,
+                token.SerialNumber,
+                DeviceAssembler.UserPinStatus(user, token),
+                DeviceAssembler.SoPinStatus(securityOfficer, token),
+                DeviceAssembler.Memory(token)));
+        }
+        catch (Pkcs11Exception e)
+        {
+            return AgentResult.Failure<TokenStatus>(Pkcs11Errors.ToAgentError(e));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (_, module, _) in _modules)
+        {
+            module?.Dispose();
+        }
+
+        _gate.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded PKCS#11 module {Path}: {Description} ({Manufacturer})")]
+    private partial void LogModuleLoaded(string path, string description, string manufacturer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not load PKCS#11 module {Path}: {Reason}")]
+    private partial void LogModuleFailed(string path, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {SlotId} skipped: {Code}")]
+    private partial void LogSlotSkipped(ulong slotId, string code);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "C_GetSlotList failed for {Path}: {Code}")]
+    private partial void LogSlotListFailed(string path, string code);
+}

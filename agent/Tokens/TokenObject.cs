@@ -1,0 +1,20 @@
+using Qtsp.Agent.Pkcs11;
+
+namespace Qtsp.Agent.Tokens;
+
+/// <summary>An object found on a token, with the attributes read for its class. Never holds secret key material.</summary>
+internal sealed record TokenObject(CKO Class, string Label, byte[] Id, IReadOnlyDictionary<CKA, byte[]?> Attributes)
+{
+    public string IdHex => Convert.ToHexString(Id);
+
+    public byte[]? this[CKA type] => Attributes.TryGetValue(type, out var value) ? value : null;
+}
+
+/// <summary>One token (one PKCS#11 slot) as read at one moment.</summary>
+internal sealed record SlotReading(
+    string ModulePath,
+    ulong SlotId,
+    SlotInfo Slot,
+    TokenInfo Token,
+    bool PrivateObjectsListed,
+    IReadOnlyList<TokenObject> Objects);
