@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Options;
+using Microsoft.JSInterop;
+using Qtsp.Shared.Bridge;
+
+namespace Qtsp.Portal.AgentBridge;
+
+/// <summary>
+/// The C# side of the bridge to the token agent, one per circuit. The link itself lives in the browser
+/// (wwwroot/js/agent-bridge.js): the portal server never talks to the agent, it asks the page to.
+/// </summary>
+public sealed partial class AgentBridge(IJSRuntime js, IOptions<AgentBridgeOptions> options, ILogger<AgentBridge> logger) : IAsyncDisposable
+{
+    /// <summary>The module's plain (not fingerprinted) path, so that the page and tests share one module instance.</summary>
+    public const string ModulePath = "./js/agent-bridge.js";
+
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<AgentBridge>? _self;
+
+    public AgentConnectionState State { get; private set; } = AgentConnectionState.Idle;
+
+    public AgentInfo? Agent { get; private set; }
+
+    public IReadOnlyList<DeviceSnapshot> Devices { get; private set; } = [];
+
+    public string AgentUrl => options.Value.Url;
+
+    /// <summary>Raised (on a JS interop thread) whenever state or devices change; components re-render.</summary>
+    public event Action? Changed;
+
+    /// <summary>Starts the link if it is not running. Call from OnAfterRenderAsync: it needs the page's JS runtime.</summary>
+    public async Task StartAsync()
+    {
+        if (_module is not null)
+        {
+            return;
+        }
+
+        _self = DotNetObjectReference.Create(this);
+        _module = await js.InvokeAsync<IJSObjectReference>("import", ModulePath).ConfigureAwait(false);
+        State = AgentConnectionState.Connecting;
+        Changed?.Invoke();
+        await _module.InvokeVoidAsync("start", options.Value.Url, AgentHubContract.ProtocolVersion, options.Value.RetryMilliseconds, _self).ConfigureAwait(false);
+    }
+
+    /// <summary>Calls a hub method through the page. Fails with AgentUnavailable when there is no link.</summary>
+    public async Task<AgentResult<T>> InvokeAsync<T>(string method, params object?[] arguments)
+    {
+        if (_module is null || State != AgentConnectionState.Connected)
+        {
+            return AgentResult.Failure<T>(new AgentError(AgentErrorCode.AgentUnavailable));
+        }
+
+        return await _module.InvokeAsync<AgentResult<T>>("invoke", [method, .. arguments]).ConfigureAwait(false);
+    }
+
+    [JSInvokable]
+    public void OnAgentState(string state, AgentInfo? agent)
+    {
+        State = Enum.TryParse<AgentConnectionState>(state, ignoreCase: true, out var parsed) ? parsed : AgentConnectionState.NotRunning;
+        Agent = agent;
+        if (State != AgentConnectionState.Connected)
+        {
+            Devices = [];
+        }
+
+        LogState(logger, State);
+        Changed?.Invoke();
+    }
+
+    [JSInvokable]
+    public void OnDevices(IReadOnlyList<DeviceSnapshot> devices)
+    {
+        Devices = devices;
+        Changed?.Invoke();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("stop").ConfigureAwait(false);
+                await _module.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (JSDisconnectedException)
+            {
+                // The page is gone, and the link with it.
+            }
+        }
+
+        _self?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Agent link is {State}")]
+    private static partial void LogState(ILogger logger, AgentConnectionState state);
+}

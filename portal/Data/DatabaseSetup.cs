@@ -1,0 +1,69 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Data;
+
+/// <summary>The database provider (SQLite by default, PostgreSQL when configured) and start-up migration.</summary>
+public static class DatabaseSetup
+{
+    public const string ConnectionName = "Portal";
+
+    public static IServiceCollection AddPortalData(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var provider = DatabaseProviders.Parse(configuration["Database:Provider"]);
+        var connectionString = configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            if (provider != DatabaseProvider.Sqlite)
+            {
+                throw new InvalidOperationException($"Database:Provider is {provider}, so ConnectionStrings:{ConnectionName} must be set.");
+            }
+
+            var dataDirectory = PortalPaths.DataDirectory(configuration, environment);
+            Directory.CreateDirectory(dataDirectory);
+            connectionString = $"Data Source={Path.Combine(dataDirectory, "portal.db")}";
+        }
+
+        services.AddDbContext<PortalDbContext>(options => Configure(options, provider, connectionString));
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder options, DatabaseProvider provider, string connectionString)
+    {
+        _ = provider switch
+        {
+            DatabaseProvider.Sqlite => options.UseSqlite(connectionString),
+            DatabaseProvider.PostgreSql => options.UseNpgsql(connectionString),
+            _ => throw new ArgumentOutOfRangeException(nameof(provider)),
+        };
+
+        // Migrations are written by hand (the EF design-time package is not available), so there is no model
+        // snapshot for EF to compare with. The test MigratedSchemaTests proves instead, on both providers,
+        // that the migrated schema is exactly the schema of the model.
+        options.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+    }
+
+    public static async Task MigrateAsync(IServiceProvider services)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        await db.Database.MigrateAsync().ConfigureAwait(false);
+    }
+}
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    PostgreSql,
+}
+
+public static class DatabaseProviders
+{
+    public static DatabaseProvider Parse(string? value) => value?.Trim().ToUpperInvariant() switch
+    {
+        null or "" or "SQLITE" => DatabaseProvider.Sqlite,
+        "POSTGRESQL" or "POSTGRES" or "NPGSQL" => DatabaseProvider.PostgreSql,
+        _ => throw new InvalidOperationException($"Database:Provider '{value}' is not known; use Sqlite or PostgreSql."),
+    };
+}
