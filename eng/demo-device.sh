@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Creates (once) a demo secure device under DIR: two SoftHSM2 tokens that the PKCS#11 simulator
+# (tests/Pkcs11Simulator) presents as one SafeNet eToken 5110 CC - a standard area with the CA's
+# service key, and a qualified area with a user key pair and a qualified certificate from a demo CA.
+#
+#   eng/demo-device.sh DIR [HOLDER-NAME]
+#
+# Prints nothing but errors when DIR already holds a device. Secrets of the demo device (documented
+# in README.md, never used for anything real): PIN 1234, PUK 12341234, QPIN 123456, QPUK 123456.
+set -euo pipefail
+
+dir=${1:?usage: demo-device.sh DIR [HOLDER-NAME]}
+holder=${2:-Jan Novák}
+label=${DEMO_TOKEN_LABEL:-JanNovak}
+module=${SOFTHSM2_MODULE:-/usr/lib/softhsm/libsofthsm2.so}
+pin=1234 puk=12341234 qpin=123456 qpuk=123456
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+[ -f "$dir/p11sim.conf" ] && exit 0
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -rf "$dir/tokens" "$dir/state" "$dir/ca"
+mkdir -p "$dir/tokens" "$dir/state" "$dir/ca"
+cat > "$dir/softhsm2.conf" <<CONF
+directories.tokendir = $dir/tokens
+objectstore.backend = file
+log.level = ERROR
+slots.removable = true
+CONF
+export SOFTHSM2_CONF="$dir/softhsm2.conf"
+
+qlabel="$label (Digital Signature PIN)"
+softhsm2-util --init-token --free --label "$label" --so-pin "$puk" --pin "$pin" >/dev/null
+softhsm2-util --init-token --free --label "$qlabel" --so-pin "$qpuk" --pin "$qpin" >/dev/null
+
+# Slot id and serial of the token labelled $1 (pkcs11-tool's --token-label matches prefixes, so use slots).
+token_field() { softhsm2-util --show-slots | awk -v want="$1" -v field="$2" '
+  /^Slot [0-9]+/ { slot = $2 }
+  /Serial number:/ { serial = $3 }
+  /Label:/ { sub(/^[ \t]*Label:[ \t]*/, ""); sub(/[ \t]+$/, ""); if ($0 == want) print (field == "slot" ? slot : serial) }'; }
+standard_slot=$(token_field "$label" slot)
+qualified_slot=$(token_field "$qlabel" slot)
+
+p11() { pkcs11-tool --module "$module" "$@" >/dev/null 2>&1 || { echo "pkcs11-tool $* failed" >&2; pkcs11-tool --module "$module" "$@" >&2; exit 1; }; }
+
+# The CA's service key, as the CA prepares every device before hand-over.
+p11 --slot "$standard_slot" --login --pin "$pin" --keypairgen --key-type rsa:2048 \
+    --label "SERVICE KEY" --id 5345525649434b4559 --usage-sign --sensitive
+
+# The holder's qualified key: generated on the device, never extractable, PIN for every signature.
+p11 --slot "$qualified_slot" --login --pin "$qpin" --keypairgen --key-type rsa:2048 \
+    --label "$holder" --id 01 --usage-sign --sensitive --always-auth
+p11 --slot "$qualified_slot" --read-object --type pubkey --id 01 --output-file "$work/holder.pub.der"
+openssl pkey -pubin -inform DER -in "$work/holder.pub.der" -out "$work/holder.pub.pem"
+
+# A demo qualified CA and the holder's qualified certificate (QcCompliance, QcSSCD, QcType esign; QCP-n-qscd).
+openssl req -x509 -newkey rsa:3072 -nodes -keyout "$dir/ca/ca.key" -out "$dir/ca/ca.pem" -days 3650 \
+    -subj "/C=CZ/O=Demo Trust Services/CN=Demo Qualified CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+cat > "$work/qualified.ext" <<EXT
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,nonRepudiation
+certificatePolicies = 0.4.0.194112.1.2
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+1.3.6.1.5.5.7.1.3 = DER:30:29:30:08:06:06:04:00:8E:46:01:01:30:08:06:06:04:00:8E:46:01:04:30:13:06:06:04:00:8E:46:01:06:30:09:06:07:04:00:8E:46:01:06:01
+EXT
+# 'openssl x509' reads -subj byte by byte as Latin-1 (it has no -utf8 switch), so hand it Latin-1 bytes:
+# it then writes a correct UTF8String. Holder names outside Latin-1 are refused here by iconv.
+subject_latin1=$(printf '/C=CZ/CN=%s/serialNumber=PNOCZ-8001011234' "$holder" | iconv -f UTF-8 -t ISO-8859-1)
+openssl x509 -new -subj "$subject_latin1" -force_pubkey "$work/holder.pub.pem" \
+    -CA "$dir/ca/ca.pem" -CAkey "$dir/ca/ca.key" -days 730 -extfile "$work/qualified.ext" \
+    -outform DER -out "$work/holder.cert.der" 2>/dev/null
+p11 --slot "$qualified_slot" --login --pin "$qpin" --write-object "$work/holder.cert.der" --type cert --id 01 --label "$holder"
+
+# One physical device: the simulator presents both tokens with one serial, the way vendor middleware does.
+standard_serial=$(token_field "$label" serial)
+qualified_serial=$(token_field "$qlabel" serial)
+device_serial=$(echo "$standard_serial" | tr 'a-f' 'A-F')
+{
+  echo "module = $module"
+  echo "state_dir = $dir/state"
+  for s in "$standard_serial" "$qualified_serial"; do
+    cat <<SIM
+[token $s]
+serial = $device_serial
+manufacturer = SafeNet, Inc.
+model = eToken 5110 CC
+slot_description = SafeNet eToken 5110 CC 00
+user_pin_max_tries = $([ "$s" = "$standard_serial" ] && echo 5 || echo 3)
+so_pin_max_tries = $([ "$s" = "$standard_serial" ] && echo 0 || echo 3)
+user_pin_to_be_changed = false
+so_pin_to_be_changed = false
+SIM
+  done
+} > "$dir/p11sim.conf.tmp"
+mv "$dir/p11sim.conf.tmp" "$dir/p11sim.conf"
