@@ -92,7 +92,10 @@ internal sealed partial class DeviceService : IDisposable
         {
             try
             {
-                readings.Add(TokenReader.Read(module, slotId));
+                if (TokenReader.Read(module, slotId) is { } reading)
+                {
+                    readings.Add(reading);
+                }
             }
             catch (Pkcs11Exception e)
             {

@@ -16,10 +16,15 @@ internal static class TokenReader
         CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE, CKA.CKA_ALWAYS_AUTHENTICATE, CKA.CKA_SIGN, CKA.CKA_PRIVATE,
     ];
 
-    public static SlotReading Read(Pkcs11Module module, ulong slotId)
+    /// <summary>Reads the token in <paramref name="slotId"/>; null for a blank token (no label, nothing on it yet).</summary>
+    public static SlotReading? Read(Pkcs11Module module, ulong slotId)
     {
         var slot = module.GetSlotInfo(slotId);
         var token = module.GetTokenInfo(slotId);
+        if (!token.Has(CkTokenFlags.CKF_TOKEN_INITIALIZED))
+        {
+            return null;
+        }
         using var session = module.OpenSession(slotId, readWrite: false);
         var loggedIn = session.GetInfo().State is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
         var objects = session.FindObjects().Select(handle => ReadObject(session, handle)).OfType<TokenObject>().ToArray();

@@ -40,6 +40,9 @@ public sealed class DemoDevice
         return new DemoDevice(directory);
     }
 
+    public async Task<SoftHsmToken> TokenAsync(string label) =>
+        (await SoftHsmWorkspace.ListTokensAsync(Environment).ConfigureAwait(false)).Single(t => t.Label == label);
+
     /// <summary>Pulls the device out of the PC (both areas disappear), as far as the simulator's callers can tell.</summary>
     public void Unplug()
     {

@@ -34,9 +34,12 @@ public sealed partial class SoftHsmWorkspace : IDisposable
         return (await ListTokensAsync().ConfigureAwait(false)).Single(t => t.Label == label);
     }
 
-    public async Task<IReadOnlyList<SoftHsmToken>> ListTokensAsync()
+    public Task<IReadOnlyList<SoftHsmToken>> ListTokensAsync() => ListTokensAsync(Environment);
+
+    /// <summary>The initialised tokens of the SoftHSM store named by SOFTHSM2_CONF in <paramref name="environment"/>.</summary>
+    public static async Task<IReadOnlyList<SoftHsmToken>> ListTokensAsync(IReadOnlyDictionary<string, string> environment)
     {
-        var output = (await ProcessRunner.RunCheckedAsync("softhsm2-util", ["--show-slots"], Environment).ConfigureAwait(false)).Output;
+        var output = (await ProcessRunner.RunCheckedAsync("softhsm2-util", ["--show-slots"], environment).ConfigureAwait(false)).Output;
         var tokens = new List<SoftHsmToken>();
         foreach (var block in SlotBlock().Split(output).Skip(1).Chunk(2))
         {

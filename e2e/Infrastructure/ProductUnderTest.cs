@@ -1,0 +1,109 @@
+using Qtsp.TestSupport;
+
+namespace Qtsp.E2E.Infrastructure;
+
+/// <summary>How a test wants the agent configured.</summary>
+public sealed record AgentSetup(
+    IReadOnlyList<string> Modules,
+    IReadOnlyDictionary<string, string> ModuleEnvironment,
+    IReadOnlyList<string>? AllowedOrigins = null);
+
+/// <summary>The real token agent and the real portal as separate processes on free loopback ports.</summary>
+public sealed class ProductUnderTest : IAsyncDisposable
+{
+    private readonly AgentSetup _agentSetup;
+    private readonly string _dataDirectory;
+    private ProductProcess? _agent;
+    private ProductProcess? _portal;
+
+    private ProductUnderTest(AgentSetup agentSetup, string dataDirectory)
+    {
+        _agentSetup = agentSetup;
+        _dataDirectory = dataDirectory;
+        AgentUrl = $"http://127.0.0.1:{ProductProcess.FreePort()}";
+        PortalUrl = $"http://127.0.0.1:{ProductProcess.FreePort()}";
+    }
+
+    public string AgentUrl { get; }
+
+    public string PortalUrl { get; }
+
+    public DemoDevice? Demo { get; private init; }
+
+    public string Logs => $"--- agent ---\n{_agent?.Output}\n--- portal ---\n{_portal?.Output}";
+
+    /// <summary>The README's setup: the demo eToken through the simulator, agent and portal.</summary>
+    public static async Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null)
+    {
+        var directory = RepositoryPaths.NewTemporaryDirectory("e2e");
+        var demo = await DemoDevice.CreateAsync(Path.Combine(directory, "demo")).ConfigureAwait(false);
+        var simulator = await RepositoryPaths.SimulatorModuleAsync().ConfigureAwait(false);
+        var product = new ProductUnderTest(new AgentSetup([simulator], demo.Environment), directory) { Demo = demo };
+        var setup = allowedOrigins is null ? product._agentSetup : product._agentSetup with { AllowedOrigins = allowedOrigins(product.PortalUrl) };
+        return await product.StartProcessesAsync(setup).ConfigureAwait(false);
+    }
+
+    public static Task<ProductUnderTest> StartAsync(AgentSetup agentSetup) =>
+        new ProductUnderTest(agentSetup, RepositoryPaths.NewTemporaryDirectory("e2e")).StartProcessesAsync(agentSetup);
+
+    private async Task<ProductUnderTest> StartProcessesAsync(AgentSetup setup)
+    {
+        var agentStart = StartAgentAsync(setup);
+        _portal = ProductProcess.Start("portal", "Portal",
+        [
+            "--urls", PortalUrl,
+            $"--Portal:DataDirectory={Path.Combine(_dataDirectory, "portal")}",
+            $"--AgentBridge:Url={AgentUrl}",
+            "--AgentBridge:RetryMilliseconds=500",
+        ]);
+        await Task.WhenAll(agentStart, _portal.WaitUntilServingAsync(PortalUrl + "/health")).ConfigureAwait(false);
+        return this;
+    }
+
+    private Task StartAgentAsync(AgentSetup setup)
+    {
+        var arguments = new List<string> { "--headless", $"--Agent:Url={AgentUrl}", "--Agent:PollIntervalMilliseconds=500" };
+        var origins = setup.AllowedOrigins ?? [PortalUrl];
+        arguments.AddRange(origins.Select((origin, i) => $"--Agent:AllowedOrigins:{i}={origin}"));
+        arguments.AddRange(setup.Modules.Select((module, i) => $"--Agent:Modules:{i}={module}"));
+        arguments.AddRange(setup.ModuleEnvironment.Select(e => $"--Agent:Environment:{e.Key}={e.Value}"));
+        _agent = ProductProcess.Start("agent", "Agent", arguments);
+        return _agent.WaitUntilServingAsync(AgentUrl + "/");
+    }
+
+    public async Task StopAgentAsync()
+    {
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync().ConfigureAwait(false);
+            _agent = null;
+        }
+    }
+
+    public Task StartAgentAgainAsync() => StartAgentAsync(_agentSetup);
+
+    public async Task StopPortalAsync()
+    {
+        if (_portal is not null)
+        {
+            await _portal.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAgentAsync().ConfigureAwait(false);
+        if (_portal is not null)
+        {
+            await _portal.DisposeAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

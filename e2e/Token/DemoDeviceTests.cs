@@ -1,0 +1,56 @@
+using Microsoft.Playwright;
+using Qtsp.E2E.Infrastructure;
+using Qtsp.TestSupport;
+using Shouldly;
+
+namespace Qtsp.E2E.Token;
+
+/// <summary>The README's run setup in Chromium: the demo eToken 5110 CC on My token, checked against pkcs11-tool.</summary>
+[Collection(BrowserTests.Name)]
+public sealed class DemoDeviceTests(BrowserFixture browser) : IAsyncLifetime
+{
+    private ProductUnderTest _product = default!;
+
+    public async Task InitializeAsync() => _product = await ProductUnderTest.StartWithDemoDeviceAsync();
+
+    public async Task DisposeAsync() => await _product.DisposeAsync();
+
+    [Fact]
+    public async Task ShowsTheDemoDeviceWithBothAreasCertificateAndServiceKey()
+    {
+        var page = new TokenPage(await browser.NewPageAsync());
+        await page.OpenAsync(_product.PortalUrl);
+
+        await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
+        var device = page.Devices.First;
+        await Assertions.Expect(device.Locator("[data-testid=device-model]")).ToHaveTextAsync("SafeNet eToken 5110 CC");
+        await Assertions.Expect(device.Locator("[data-testid=device-serial]")).ToContainTextAsync(_product.Demo!.Serial);
+
+        await Assertions.Expect(page.Area("Standard")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Area("Qualified")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Area("Qualified").Locator("[data-testid=certificate-subject]")).ToContainTextAsync($"CN={DemoDevice.Holder}");
+        await Assertions.Expect(page.Area("Standard").Locator("[data-testid=key][data-role=ServiceKey] [data-testid=key-label]")).ToHaveTextAsync("SERVICE KEY");
+        await Assertions.Expect(page.Area("Qualified").Locator("[data-testid=pin-status][data-pin-kind=QPin]")).ToHaveAttributeAsync("data-pin-state", "Ok");
+    }
+
+    [Fact]
+    public async Task ListsExactlyWhatPkcs11ToolListsOnEachArea()
+    {
+        var page = new TokenPage(await browser.NewPageAsync());
+        await page.OpenAsync(_product.PortalUrl);
+        await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
+
+        var demo = _product.Demo!;
+        foreach (var (kind, label) in new[] { ("Standard", DemoDevice.StandardLabel), ("Qualified", DemoDevice.QualifiedLabel) })
+        {
+            var slot = (await demo.TokenAsync(label)).SlotId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var listing = await ProcessRunner.RunCheckedAsync("pkcs11-tool", ["--module", RepositoryPaths.SoftHsmModule, "--slot", slot, "-O"], demo.Environment);
+            var expected = Pkcs11ToolListing.Parse(listing.Output);
+            var shown = await TokenPage.ObjectsAsync(page.Area(kind));
+
+            expected.PublicKeys.ShouldNotBeEmpty();
+            shown.PublicKeys.ShouldBe(expected.PublicKeys, ignoreOrder: true, $"public keys of the {kind} area");
+            shown.CertificateIds.ShouldBe(expected.CertificateIds, ignoreOrder: true, $"certificates of the {kind} area");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Playwright;
+
+namespace Qtsp.E2E.Token;
+
+/// <summary>The My token page as a user sees it, addressed through its data-testid markers.</summary>
+public sealed class TokenPage(IPage page)
+{
+    public IPage Page => page;
+
+    public ILocator AgentState => page.Locator("[data-testid=agent-state]");
+
+    public ILocator Devices => page.Locator("[data-testid=device]");
+
+    public ILocator NoDevice => page.Locator("[data-testid=no-device]");
+
+    public ILocator Area(string kind) => page.Locator($"[data-testid=area][data-area-kind={kind}]");
+
+    public async Task OpenAsync(string portalUrl)
+    {
+        await page.GotoAsync(portalUrl + "/token");
+    }
+
+    public Task WaitForStateAsync(string state, float timeoutMs = 10_000) =>
+        page.Locator($"[data-testid=agent-state][data-state={state}]").WaitForAsync(new LocatorWaitForOptions { Timeout = timeoutMs });
+
+    /// <summary>(label, id) of the public keys and the ids of the certificates an area lists.</summary>
+    public static async Task<(HashSet<(string Label, string Id)> PublicKeys, HashSet<string> CertificateIds)> ObjectsAsync(ILocator area)
+    {
+        var keys = new HashSet<(string, string)>();
+        foreach (var row in await area.Locator("[data-testid=key][data-class=Public]").AllAsync())
+        {
+            keys.Add(((await row.Locator("[data-testid=key-label]").InnerTextAsync()).Trim(), (await row.GetAttributeAsync("data-id"))!));
+        }
+
+        var certificates = new HashSet<string>();
+        foreach (var row in await area.Locator("[data-testid=certificate]").AllAsync())
+        {
+            certificates.Add((await row.GetAttributeAsync("data-id"))!);
+        }
+
+        return (keys, certificates);
+    }
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Benchmarks (on demand, not part of the test command): each prints its numbers as ratios to a
+# baseline measured in the same run.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+eng/prerequisites.sh test
+tests/Pkcs11Simulator/build.sh
+dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+dotnet test e2e --no-build -nologo --filter "Category=Benchmark" --logger "console;verbosity=detailed"

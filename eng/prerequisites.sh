@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the product needs, only those missing.
+#   eng/prerequisites.sh run    what the run command needs (SoftHSM2, OpenSC, the simulator's compiler and header)
+#   eng/prerequisites.sh test   plus what the tests need (Chromium, mingw-w64 for the Windows ABI check)
+set -euo pipefail
+
+purpose=${1:-run}
+packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
+if [ "$purpose" = test ]; then
+  packages+=(chromium gcc-mingw-w64-x86-64 fonts-dejavu-core)
+fi
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "prerequisites: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo=sudo
+fi
+echo "prerequisites: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the product on this PC: a demo SoftHSM2 device (an eToken 5110 CC look-alike, created once),
+# the token agent and the portal (SQLite, embedded defaults). Ctrl+C stops both.
+#
+# Settings (environment variables):
+#   QTSP_DATA      data folder (default: .data/ in the repository; ignored by git)
+#   PORTAL_URL     where the portal listens (default http://127.0.0.1:5180)
+#   AGENT_URL      where the agent listens (default http://127.0.0.1:47180; loopback only)
+#   AGENT_MODULES  PKCS#11 libraries for the agent, separated by ':' (default: the simulator over the demo device)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+data=$(mkdir -p "${QTSP_DATA:-$root/.data}" && cd "${QTSP_DATA:-$root/.data}" && pwd)
+portal_url=${PORTAL_URL:-http://127.0.0.1:5180}
+agent_url=${AGENT_URL:-http://127.0.0.1:47180}
+configuration=Debug
+
+"$root/eng/prerequisites.sh" run
+simulator=$("$root/tests/Pkcs11Simulator/build.sh" "$data/bin" >/dev/null && echo "$data/bin/libp11sim.so")
+"$root/eng/demo-device.sh" "$data/demo"
+
+dotnet build "$root/agent/Agent.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+dotnet build "$root/portal/Portal.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+
+agent_args=(--headless "--Agent:Url=$agent_url" "--Agent:AllowedOrigins:0=$portal_url"
+  "--Agent:Environment:SOFTHSM2_CONF=$data/demo/softhsm2.conf"
+  "--Agent:Environment:P11SIM_CONFIG=$data/demo/p11sim.conf")
+IFS=':' read -r -a modules <<< "${AGENT_MODULES:-$simulator}"
+for i in "${!modules[@]}"; do agent_args+=("--Agent:Modules:$i=${modules[$i]}"); done
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  [ ${#pids[@]} -gt 0 ] && kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+(cd "$root/agent" && exec dotnet "bin/$configuration/net10.0/Agent.dll" "${agent_args[@]}") &
+pids+=($!)
+(cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
+  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url") &
+pids+=($!)
+
+for _ in $(seq 1 120); do
+  curl -fs "$portal_url/health" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+cat <<INFO
+
+  Portal:      $portal_url          (My token: $portal_url/token)
+  Token agent: $agent_url
+  Demo device: $data/demo  - PIN 1234, PUK 12341234, QPIN 123456, QPUK 123456
+  Press Ctrl+C to stop.
+
+INFO
+wait -n "${pids[@]}"
