@@ -32,6 +32,9 @@ public static class PortalHost
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         }
 
+        // A full page load of an unknown address gets the localised not-found page (with status 404) rather than an
+        // empty response; the Router's NotFoundPage covers only navigation inside an interactive page.
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UsePortalLocalization();
         app.UseAntiforgery();
         app.MapStaticAssets();

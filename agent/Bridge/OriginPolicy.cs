@@ -32,6 +32,8 @@ internal sealed class OriginPolicy
             return null;
         }
 
-        return uri.IsDefaultPort ? $"{uri.Scheme}://{uri.IdnHost}" : $"{uri.Scheme}://{uri.IdnHost}:{uri.Port}";
+        // IdnHost drops the brackets of an IPv6 address; browsers keep them (http://[::1]:5180), and so must CORS.
+        var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost}]" : uri.IdnHost;
+        return uri.IsDefaultPort ? $"{uri.Scheme}://{host}" : $"{uri.Scheme}://{host}:{uri.Port}";
     }
 }

@@ -107,7 +107,7 @@ internal sealed unsafe class Pkcs11Session : IDisposable
         for (var i = 0; i < types.Length; i++)
         {
             var length = template[i].ulValueLen.Value;
-            if (length != nuint.MaxValue)
+            if (!Pkcs11Values.IsUnavailable(length)) // a 32-bit CK_ULONG on Windows: uint.MaxValue, not nuint.MaxValue
             {
                 buffers[i] = new byte[(int)length];
             }
@@ -139,7 +139,7 @@ internal sealed unsafe class Pkcs11Session : IDisposable
         for (var i = 0; i < types.Length; i++)
         {
             var length = template[i].ulValueLen.Value;
-            result[types[i]] = length == nuint.MaxValue || buffers[i] is null ? null : buffers[i]![..(int)length];
+            result[types[i]] = Pkcs11Values.IsUnavailable(length) || buffers[i] is null ? null : buffers[i]![..(int)length];
         }
 
         return result;

@@ -23,50 +23,46 @@ internal static class DeviceAssembler
     public static IReadOnlyList<DeviceSnapshot> Assemble(IReadOnlyList<SlotReading> readings) =>
         Group(readings).Select(ToDevice).ToArray();
 
-    /// <summary>Slots belong together when they share manufacturer and serial, the slot description, or a label base.</summary>
+    /// <summary>
+    /// Slots belong together when they share manufacturer and serial or the slot description; failing those,
+    /// a token labelled "X (Digital Signature PIN)" joins the token labelled "X".
+    /// </summary>
     internal static IReadOnlyList<IReadOnlyList<SlotReading>> Group(IReadOnlyList<SlotReading> readings)
     {
-        var parent = Enumerable.Range(0, readings.Count).ToArray();
-        int Find(int i) => parent[i] == i ? i : parent[i] = Find(parent[i]);
-
-        for (var a = 0; a < readings.Count; a++)
+        var groups = new List<List<SlotReading>>();
+        foreach (var reading in readings)
         {
-            for (var b = a + 1; b < readings.Count; b++)
+            var joined = groups.Where(g => g.Any(member => SameHardware(member, reading))).ToList();
+            groups.RemoveAll(joined.Contains);
+            groups.Add([.. joined.SelectMany(g => g), reading]);
+        }
+
+        // The label convention only pairs a device seen with nothing but a qualified area with one seen with
+        // nothing but a standard area: a holder's two devices plugged in together often carry the same labels.
+        foreach (var qualifiedOnly in groups.Where(g => g.All(LooksQualified)).ToList())
+        {
+            var standardOnly = groups.FirstOrDefault(g => !g.Any(LooksQualified) && SameLabelBase(g[0], qualifiedOnly[0]));
+            if (standardOnly is not null)
             {
-                if (SameDevice(readings[a], readings[b]))
-                {
-                    parent[Find(b)] = Find(a);
-                }
+                standardOnly.AddRange(qualifiedOnly);
+                groups.Remove(qualifiedOnly);
             }
         }
 
-        return Enumerable.Range(0, readings.Count)
-            .GroupBy(Find)
-            .Select(g => (IReadOnlyList<SlotReading>)g.Select(i => readings[i]).ToArray())
-            .ToArray();
+        return groups;
     }
 
-    private static bool SameDevice(SlotReading a, SlotReading b)
-    {
-        if (a.ModulePath != b.ModulePath)
-        {
-            return false;
-        }
+    private static bool SameHardware(SlotReading a, SlotReading b) =>
+        a.ModulePath == b.ModulePath
+        && ((a.Token.SerialNumber.Length > 0 && a.Token.SerialNumber == b.Token.SerialNumber && a.Token.ManufacturerId == b.Token.ManufacturerId)
+            || (a.Slot.Description.Length > 0 && StripQualifiedMarker(a.Slot.Description) == StripQualifiedMarker(b.Slot.Description)));
 
-        if (a.Token.SerialNumber.Length > 0 && a.Token.SerialNumber == b.Token.SerialNumber && a.Token.ManufacturerId == b.Token.ManufacturerId)
-        {
-            return true;
-        }
+    private static bool SameLabelBase(SlotReading a, SlotReading b) =>
+        a.ModulePath == b.ModulePath
+        && StripQualifiedMarker(a.Token.Label) is { Length: > 0 } label
+        && label == StripQualifiedMarker(b.Token.Label);
 
-        if (a.Slot.Description.Length > 0 && StripQualifiedMarker(a.Slot.Description) == StripQualifiedMarker(b.Slot.Description))
-        {
-            return true;
-        }
-
-        var labelA = StripQualifiedMarker(a.Token.Label);
-        var labelB = StripQualifiedMarker(b.Token.Label);
-        return labelA.Length > 0 && labelA == labelB && IsQualifiedLabel(a.Token.Label) != IsQualifiedLabel(b.Token.Label);
-    }
+    private static bool LooksQualified(SlotReading slot) => IsQualifiedLabel(slot.Token.Label) || IsQualifiedLabel(slot.Slot.Description);
 
     private static string StripQualifiedMarker(string text)
     {
@@ -88,7 +84,7 @@ internal static class DeviceAssembler
         var first = slots[0];
         var model = DeviceModelCatalogue.Recognise(first.Token.Model, first.Token.ManufacturerId, first.Slot.Description);
         var areas = slots
-            .Select(s => ToArea(s, model, IsQualifiedArea(s, model)))
+            .Select(s => ToArea(s, model, LooksQualified(s)))
             .OrderBy(a => a.Kind)
             .ToArray();
         return new DeviceSnapshot(
@@ -100,11 +96,6 @@ internal static class DeviceAssembler
             first.ModulePath,
             areas);
     }
-
-    private static bool IsQualifiedArea(SlotReading slot, DeviceModel model) =>
-        model.QualifiedAreaMarkers.Concat(AllQualifiedMarkers).Any(marker =>
-            slot.Token.Label.EndsWith(marker, StringComparison.OrdinalIgnoreCase)
-            || slot.Slot.Description.EndsWith(marker, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A stable identifier of the physical device: the same device gets the same id after re-plugging.</summary>
     private static string DeviceId(SlotReading slot)

@@ -64,8 +64,16 @@ internal static class ObjectClassifier
             return true;
         }
 
-        var keyPublic = PublicKeyMaterial(key);
-        return keyPublic is not null && keyPublic.AsSpan().SequenceEqual(PublicKeyMaterial(certificate));
+        var certificatePublic = PublicKeyMaterial(certificate);
+        if (certificatePublic is null)
+        {
+            return false;
+        }
+
+        // A raw CKA_EC_POINT can itself read as a DER OCTET STRING (when X starts with 3F 02..04), which the
+        // unwrapping heuristic then mangles: compare the point as the module returned it, too.
+        return (PublicKeyMaterial(key) is { } keyPublic && keyPublic.AsSpan().SequenceEqual(certificatePublic))
+            || (key[CKA.CKA_EC_POINT] is { Length: > 0 } point && point.AsSpan().SequenceEqual(certificatePublic));
     }
 
     /// <summary>The RSA modulus or the EC point of a key object, normalised for comparison.</summary>

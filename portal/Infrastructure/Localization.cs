@@ -41,6 +41,9 @@ public static class Localization
         return endpoints;
     }
 
+    // Control characters are refused as Results.LocalRedirect refuses them (it would throw: browsers drop tabs and
+    // newlines, so "/\t/evil.example" is "//evil.example" to them).
     private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(char.IsControl);
 }

@@ -1,6 +1,10 @@
+using System.Text.Json.Serialization;
+
 namespace Qtsp.Shared.Devices;
 
 /// <summary>The four secrets of a two-area device: PIN/PUK guard the standard area, QPIN/QPUK the qualified one.</summary>
+/// <remarks>Part of the bridge contract (<c>PinStatus.Kind</c>): travels by name like the contract's other enums.</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<PinKind>))]
 public enum PinKind
 {
     Pin,

@@ -92,10 +92,10 @@ public sealed partial class SoftHsmWorkspace : IDisposable
     [GeneratedRegex(@"^Slot (\d+)\s*$", RegexOptions.Multiline)]
     private static partial Regex SlotBlock();
 
-    [GeneratedRegex(@"Serial number:\s*(\S*)")]
+    [GeneratedRegex(@"Serial number:[ \t]*(\S*)")]
     private static partial Regex SerialLine();
 
-    [GeneratedRegex(@"Label:\s*(.*)")]
+    [GeneratedRegex(@"Label:[ \t]*(.*)")]
     private static partial Regex LabelLine();
 }
 

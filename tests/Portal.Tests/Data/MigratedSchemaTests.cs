@@ -1,0 +1,187 @@
+using System.Reflection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Tests.Data.Schema;
+
+namespace Qtsp.Portal.Tests.Data;
+
+/// <summary>
+/// Migrations are written by hand (no EF design-time package, no model snapshot), so nothing else notices when a
+/// migration and the model drift apart: the schema the migrations build must be the schema EF builds from the model.
+/// </summary>
+public sealed class MigratedSchemaTests
+{
+    private static async Task<DatabaseSchema> MigratedSchemaAsync(ITestDatabase database)
+    {
+        await using (var db = database.NewContext())
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await using var connection = await database.OpenAsync();
+        return await database.SchemaReader.ReadAsync(connection);
+    }
+
+    private static async Task<DatabaseSchema> ModelSchemaAsync(ITestDatabase database)
+    {
+        await using (var db = database.NewContext())
+        {
+            (await db.Database.EnsureCreatedAsync()).ShouldBeTrue();
+        }
+
+        await using var connection = await database.OpenAsync();
+        return await database.SchemaReader.ReadAsync(connection);
+    }
+
+    internal static void ShouldBeSameSchema(DatabaseSchema actual, DatabaseSchema expected, string actualName, string expectedName)
+    {
+        var actualLines = actual.Describe();
+        var expectedLines = expected.Describe();
+        var missing = expectedLines.Except(actualLines).ToArray();
+        var extra = actualLines.Except(expectedLines).ToArray();
+        if (missing.Length > 0 || extra.Length > 0)
+        {
+            throw new ShouldAssertException(
+                $"The {actualName} schema differs from the {expectedName} schema.\n" +
+                $"Only in the {expectedName} schema:\n  {string.Join("\n  ", missing)}\n" +
+                $"Only in the {actualName} schema:\n  {string.Join("\n  ", extra)}");
+        }
+    }
+
+    public static TheoryData<DatabaseProvider> Providers() => TestDatabases.Providers();
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Migrated_schema_equals_the_schema_of_the_model(DatabaseProvider provider)
+    {
+        using var migratedDatabase = TestDatabases.Create(provider, "schema-migrated");
+        using var modelDatabase = TestDatabases.Create(provider, "schema-model");
+
+        var migrated = await MigratedSchemaAsync(migratedDatabase);
+        var model = await ModelSchemaAsync(modelDatabase);
+
+        model.Tables.Select(t => t.Name).ShouldContain("AuditEvents");
+        ShouldBeSameSchema(migrated, model, "migrated", "model");
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Every_migration_is_found_and_applied_in_order(DatabaseProvider provider)
+    {
+        using var database = TestDatabases.Create(provider, "schema-history");
+        await using var db = database.NewContext();
+
+        await db.Database.MigrateAsync();
+
+        // A class derived from Migration without [Migration] and [DbContext] is skipped by EF without a word.
+        var migrationTypes = typeof(PortalDbContext).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Migration)) && !t.IsAbstract).ToArray();
+        migrationTypes.ShouldNotBeEmpty();
+        foreach (var type in migrationTypes)
+        {
+            type.GetCustomAttribute<MigrationAttribute>().ShouldNotBeNull(type.Name);
+            type.GetCustomAttribute<DbContextAttribute>().ShouldNotBeNull(type.Name).ContextType.ShouldBe(typeof(PortalDbContext), type.Name);
+        }
+
+        var known = db.Database.GetMigrations().ToArray();
+        known.Length.ShouldBe(migrationTypes.Length);
+        known.ShouldContain("20261122000001_AuditEvents");
+        known.ShouldBe(known.Order(StringComparer.Ordinal).ToArray(), "migration ids sort in the order they apply");
+        (await db.Database.GetAppliedMigrationsAsync()).ShouldBe(known);
+        (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Migrations_roll_back_completely_and_apply_again(DatabaseProvider provider)
+    {
+        using var database = TestDatabases.Create(provider, "schema-down");
+        using var modelDatabase = TestDatabases.Create(provider, "schema-down-model");
+        var model = await ModelSchemaAsync(modelDatabase);
+
+        await using (var db = database.NewContext())
+        {
+            await db.Database.MigrateAsync();
+            await db.GetService<IMigrator>().MigrateAsync(Migration.InitialDatabase);
+        }
+
+        await using (var connection = await database.OpenAsync())
+        {
+            (await database.SchemaReader.ReadAsync(connection)).Describe().ShouldBeEmpty("after rolling back every migration");
+        }
+
+        ShouldBeSameSchema(await MigratedSchemaAsync(database), model, "re-migrated", "model");
+    }
+
+    [Theory]
+    [InlineData("DROP INDEX IX_AuditEvents_OccurredAtUtc", "index AuditEvents.IX_AuditEvents_OccurredAtUtc (OccurredAtUtc)")]
+    [InlineData("ALTER TABLE AuditEvents ADD COLUMN Extra TEXT NULL", "column AuditEvents.Extra TEXT NULL")]
+    [InlineData("CREATE UNIQUE INDEX IX_AuditEvents_Action ON AuditEvents (Action)", "index AuditEvents.IX_AuditEvents_Action (Action) UNIQUE")]
+    [InlineData("CREATE TABLE Other (Id INTEGER NOT NULL PRIMARY KEY, AuditId INTEGER NOT NULL REFERENCES AuditEvents (Id) ON DELETE CASCADE)", "foreign key Other (AuditId) -> AuditEvents (Id) ON DELETE CASCADE")]
+    public async Task The_comparison_notices_a_difference_in_sqlite(string alteration, string expectedLine)
+    {
+        using var database = SqliteDatabase.Create("schema-altered");
+        using var modelDatabase = SqliteDatabase.Create("schema-altered-model");
+        var model = await ModelSchemaAsync(modelDatabase);
+        await ModelSchemaAsync(database);
+        await using (var connection = await database.OpenAsync())
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = alteration;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        DatabaseSchema altered;
+        await using (var connection = await database.OpenAsync())
+        {
+            altered = await database.SchemaReader.ReadAsync(connection);
+        }
+
+        var failure = Should.Throw<ShouldAssertException>(() => ShouldBeSameSchema(altered, model, "altered", "model"));
+        failure.Message.ShouldContain(expectedLine);
+    }
+
+    [Fact]
+    public async Task Sqlite_reader_sees_nullability_types_keys_and_identity()
+    {
+        using var database = SqliteDatabase.Create("schema-reader");
+        var schema = await MigratedSchemaAsync(database);
+
+        var audit = schema.Tables.ShouldHaveSingleItem();
+        audit.Name.ShouldBe("AuditEvents");
+        audit.PrimaryKey.ShouldBe(["Id"]);
+        var columns = audit.Columns.ToDictionary(c => c.Name);
+        columns["Id"].ShouldBe(new ColumnSchema("Id", "INTEGER", Nullable: false, Default: null, Identity: true));
+        columns["Actor"].ShouldBe(new ColumnSchema("Actor", "TEXT", Nullable: false, Default: null, Identity: false));
+        columns["OnBehalfOf"].Nullable.ShouldBeTrue();
+        columns["OccurredAtUtc"].Nullable.ShouldBeFalse();
+        audit.Indexes.Select(i => (i.Name, string.Join(",", i.Columns), i.Unique)).ShouldBe(
+            [("IX_AuditEvents_OccurredAtUtc", "OccurredAtUtc", false), ("IX_AuditEvents_Subject_OccurredAtUtc", "Subject,OccurredAtUtc", false)],
+            ignoreOrder: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Migrated_database_stores_audit_events_in_utc(DatabaseProvider provider)
+    {
+        using var database = TestDatabases.Create(provider, "schema-use");
+        await MigratedSchemaAsync(database);
+        var local = new DateTime(2026, 11, 22, 10, 30, 0, DateTimeKind.Local);
+
+        await using (var db = database.NewContext())
+        {
+            db.AuditEvents.Add(new AuditEvent { Actor = "support:eva", OnBehalfOf = "holder:jan", Action = "applicant.blocked", Subject = "applicant:42", OccurredAtUtc = local });
+            await db.SaveChangesAsync();
+        }
+
+        await using (var db = database.NewContext())
+        {
+            var stored = await db.AuditEvents.SingleAsync();
+            stored.Id.ShouldBeGreaterThan(0);
+            stored.OccurredAtUtc.Kind.ShouldBe(DateTimeKind.Utc);
+            stored.OccurredAtUtc.ShouldBe(local.ToUniversalTime());
+            stored.OnBehalfOf.ShouldBe("holder:jan");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+
+namespace Qtsp.Portal.Tests.Hosting;
+
+/// <summary>The scripts and styles the pages need are served by the running portal (MapStaticAssets + build-time assets).</summary>
+public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture<PortalServerFixture>
+{
+    private HttpClient Client => portal.Server.Client;
+
+    [Theory]
+    [InlineData("_framework/blazor.web.js", "Blazor")] // extracted at build time (eng/BlazorScript.targets)
+    [InlineData("_content/Radzen.Blazor/Radzen.Blazor.js", "Radzen")] // package asset
+    [InlineData("lib/signalr/signalr.min.js", "signalR")] // npm build copied at build time (eng/NpmAssets.targets)
+    [InlineData("js/agent-bridge.js", "export function start")] // the portal's own module, by its plain path
+    [InlineData("Components/Layout/ReconnectModal.razor.js", "components-reconnect-modal")]
+    public async Task Script_is_served(string path, string marker)
+    {
+        using var response = await Client.GetAsync(path);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, path);
+        response.Content.Headers.ContentType?.MediaType.ShouldBe("text/javascript");
+        var body = await response.Content.ReadAsStringAsync();
+        body.Length.ShouldBeGreaterThan(100);
+        body.ShouldContain(marker);
+    }
+
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/token")]
+    public async Task Everything_a_page_references_is_served(string path)
+    {
+        var page = await Client.GetPageAsync(path);
+        var references = page.QuerySelectorAll("script[src]").Select(e => e.GetAttribute("src")!)
+            .Concat(page.QuerySelectorAll("link[href]").Select(e => e.GetAttribute("href")!))
+            .ToArray();
+
+        references.ShouldContain(r => r.StartsWith("_framework/blazor.web", StringComparison.Ordinal));
+        references.ShouldContain(r => r.StartsWith("_content/Radzen.Blazor/Radzen.Blazor", StringComparison.Ordinal));
+        foreach (var reference in references)
+        {
+            using var response = await Client.GetAsync(reference);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK, reference);
+        }
+    }
+
+    /// <summary>The Blazor script in use only toggles classes on the modal (see DEPENDENCIES.md): the styles must turn them into a message.</summary>
+    [Fact]
+    public async Task Stylesheet_shows_the_reconnect_modal_with_one_message_per_state()
+    {
+        var page = await Client.GetPageAsync("/");
+        var stylesheet = page.QuerySelectorAll("link[rel=stylesheet]").Select(l => l.GetAttribute("href")!).Single(h => h.StartsWith("css/app", StringComparison.Ordinal));
+
+        var css = string.Join(' ', (await Client.GetStringAsync(stylesheet)).Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
+
+        foreach (var state in new[] { "show", "failed", "rejected" })
+        {
+            css.ShouldContain($".reconnect-modal.components-reconnect-{state}");
+            css.ShouldContain($".components-reconnect-{state} .reconnect-{state}-text");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using Qtsp.Shared.Devices;
+using Qtsp.TestSupport;
+
+namespace Qtsp.Portal.Tests.Localization;
+
+/// <summary>Every text a page or component asks for exists in both languages, with the arguments its placeholders need.</summary>
+public sealed partial class LocalizerKeyTests
+{
+    private static readonly string PortalDirectory = Path.Combine(RepositoryPaths.Root, "portal");
+
+    private static (string Path, string Text)[] Sources() =>
+        Directory.EnumerateFiles(PortalDirectory, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .Where(f => !Path.GetRelativePath(PortalDirectory, f).Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "node_modules" or "wwwroot"))
+            .Select(f => (Path.GetRelativePath(RepositoryPaths.Root, f), File.ReadAllText(f)))
+            .ToArray();
+
+    private static LocalizerUsage[] Usages() =>
+        Sources().SelectMany(s => LocalizerUsageScanner.Scan(s.Path, s.Text)).ToArray();
+
+    /// <summary>
+    /// How each interpolated key template expands: the interpolation hole names an enum or a parameter whose values
+    /// are known. A new template fails <see cref="Every_interpolated_key_has_known_expansions"/> until it is added here.
+    /// </summary>
+    private static Dictionary<string, string[]> TemplateExpansions() => new Dictionary<string, string[]>
+    {
+        // PinStatusBadge: L[$"Pin.{Status.Kind}"]
+        ["Pin.{Status.Kind}"] = Enum.GetNames<PinKind>(),
+        // EmptySection: L[$"Empty.{Feature}"], Feature given as <EmptySection Feature="..." /> on the pages
+        ["Empty.{Feature}"] = Sources().SelectMany(s => EmptySectionFeature().Matches(s.Text)).Select(m => m.Groups[1].Value).Distinct().ToArray(),
+    };
+
+    [Fact]
+    public void The_scan_finds_the_portals_texts()
+    {
+        var usages = Usages();
+
+        // A scanner that silently finds nothing would pass every other test here.
+        usages.Length.ShouldBeGreaterThan(60);
+        usages.ShouldContain(u => u.Key == "Agent.NotRunning.Text" && u.ArgumentCount == 1);
+        usages.ShouldContain(u => u.Key == "Area.Memory" && u.ArgumentCount == 2);
+        usages.ShouldContain(u => u.Key == "Pin.{Status.Kind}" && u.Interpolated);
+        TemplateExpansions()["Empty.{Feature}"].ShouldBe(["Applicants", "Certificates", "Requests", "Support"], ignoreOrder: true);
+    }
+
+    [Fact]
+    public void Every_literal_key_exists_in_both_languages()
+    {
+        var missing = Usages().Where(u => !u.Interpolated)
+            .Where(u => !ResourceFiles.Czech.ContainsKey(u.Key) || !ResourceFiles.English.ContainsKey(u.Key))
+            .Select(u => u.ToString())
+            .ToArray();
+
+        missing.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Every_interpolated_key_has_known_expansions()
+    {
+        var expansions = TemplateExpansions();
+
+        Usages().Where(u => u.Interpolated).Select(u => u.Key).Distinct()
+            .Where(t => !expansions.ContainsKey(t))
+            .ShouldBeEmpty("interpolated keys nobody told this test how to expand");
+    }
+
+    [Fact]
+    public void Every_expansion_of_an_interpolated_key_exists_in_both_languages()
+    {
+        var missing = new List<string>();
+        foreach (var (template, values) in TemplateExpansions())
+        {
+            values.ShouldNotBeEmpty(template);
+            foreach (var value in values)
+            {
+                var key = TemplateHole().Replace(template, value);
+                if (!ResourceFiles.Czech.ContainsKey(key) || !ResourceFiles.English.ContainsKey(key))
+                {
+                    missing.Add($"{template} → {key}");
+                }
+            }
+        }
+
+        missing.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Every_use_passes_as_many_arguments_as_the_text_has_placeholders()
+    {
+        var mismatches = Usages().Where(u => !u.Interpolated && ResourceFiles.Czech.ContainsKey(u.Key))
+            .Where(u => ResourceFiles.Placeholders(ResourceFiles.Czech[u.Key]).Count != u.ArgumentCount)
+            .Select(u => $"{u}: {u.ArgumentCount} argument(s) for '{ResourceFiles.Czech[u.Key]}'")
+            .ToArray();
+
+        mismatches.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void The_scanner_reports_keys_arguments_and_templates()
+    {
+        const string razor = """
+            @inject IStringLocalizer<Strings> Texts
+            <h1>@L["Nav.Hme"]</h1>
+            <p>@L["Area.Memory", a.Sum(x => x[0]), "]"]</p>
+            <p>@Texts[$"Pin.{Status.Kind}"]</p>
+            <p>@NotL["Ignored"] @model.L["Ignored"]</p>
+            """;
+
+        var usages = LocalizerUsageScanner.Scan("Sample.razor", razor);
+
+        usages.Select(u => (u.Key, u.Interpolated, u.ArgumentCount, u.Line)).ShouldBe(
+            [("Nav.Hme", false, 0, 2), ("Area.Memory", false, 2, 3), ("Pin.{Status.Kind}", true, 0, 4)],
+            ignoreOrder: true);
+        ResourceFiles.Czech.ContainsKey("Nav.Hme").ShouldBeFalse("a typo must be reported missing");
+    }
+
+    [GeneratedRegex(@"<EmptySection\b[^>]*\bFeature=""(\w+)""")]
+    private static partial Regex EmptySectionFeature();
+
+    [GeneratedRegex(@"\{[^}]+\}")]
+    private static partial Regex TemplateHole();
+}
