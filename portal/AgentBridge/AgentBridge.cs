@@ -8,7 +8,11 @@ namespace Qtsp.Portal.AgentBridge;
 /// The C# side of the bridge to the token agent, one per circuit. The link itself lives in the browser
 /// (wwwroot/js/agent-bridge.js): the portal server never talks to the agent, it asks the page to.
 /// </summary>
-public sealed partial class AgentBridge(IJSRuntime js, IOptions<AgentBridgeOptions> options, ILogger<AgentBridge> logger) : IAsyncDisposable
+public sealed partial class AgentBridge(
+    IJSRuntime js,
+    IOptions<AgentBridgeOptions> options,
+    IAgentLinkPolicy policy,
+    ILogger<AgentBridge> logger) : IAsyncDisposable
 {
     /// <summary>The module's plain (not fingerprinted) path, so that the page and tests share one module instance.</summary>
     public const string ModulePath = "./js/agent-bridge.js";
@@ -32,6 +36,13 @@ public sealed partial class AgentBridge(IJSRuntime js, IOptions<AgentBridgeOptio
     {
         if (_module is not null)
         {
+            return;
+        }
+
+        if (!policy.LinkAllowed)
+        {
+            State = AgentConnectionState.Disabled;
+            Changed?.Invoke();
             return;
         }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Qtsp.Portal.AgentBridge;
 
 /// <summary>Where pages find the token agent (section "AgentBridge").</summary>
@@ -18,6 +20,7 @@ public static class AgentBridgeRegistration
     {
         services.Configure<AgentBridgeOptions>(configuration.GetSection(AgentBridgeOptions.Section));
         services.AddScoped<AgentBridge>();
+        services.TryAddScoped<IAgentLinkPolicy, AllowAgentLink>();
         return services;
     }
 }

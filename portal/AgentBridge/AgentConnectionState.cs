@@ -18,4 +18,7 @@ public enum AgentConnectionState
 
     /// <summary>The agent speaks another protocol revision and must be updated.</summary>
     Incompatible,
+
+    /// <summary>This session may not reach an agent (e.g. support staff acting as a customer).</summary>
+    Disabled,
 }

@@ -17,8 +17,26 @@ public sealed partial class AgentBridgeTests
 {
     private static readonly string ModuleSource = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "portal", "wwwroot", "js", "agent-bridge.js"));
 
-    private static Bridge NewBridge(RecordingJSRuntime js, string url = "http://127.0.0.1:47999") =>
-        new(js, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), NullLogger<Bridge>.Instance);
+    private static Bridge NewBridge(RecordingJSRuntime js, string url = "http://127.0.0.1:47999", IAgentLinkPolicy? policy = null) =>
+        new(js, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), policy ?? new AllowAgentLink(), NullLogger<Bridge>.Instance);
+
+    [Fact]
+    public async Task A_session_that_may_not_reach_the_agent_never_touches_the_page()
+    {
+        var js = new RecordingJSRuntime();
+        await using var bridge = NewBridge(js, policy: new NoAgentLink());
+
+        await bridge.StartAsync();
+
+        bridge.State.ShouldBe(AgentConnectionState.Disabled);
+        js.Calls.ShouldBeEmpty();
+        (await bridge.InvokeAsync<TokenStatus>(AgentHubContract.GetTokenInfo, "dev", AreaKind.Standard)).Error!.Code.ShouldBe(AgentErrorCode.AgentUnavailable);
+    }
+
+    private sealed class NoAgentLink : IAgentLinkPolicy
+    {
+        public bool LinkAllowed => false;
+    }
 
     [Fact]
     public void Every_state_the_module_reports_is_a_known_state()

@@ -20,6 +20,7 @@ public sealed class AgentStatusPanelTests
         [AgentConnectionState.NotRunning] = "not-running",
         [AgentConnectionState.OriginRefused] = "origin-refused",
         [AgentConnectionState.Incompatible] = "incompatible",
+        [AgentConnectionState.Disabled] = "disabled",
     };
 
     public static TheoryData<AgentConnectionState, string> StatesAndCultures()
