@@ -5,6 +5,9 @@
 #
 #   eng/demo-device.sh DIR [HOLDER-NAME]
 #
+# The device's serial number is DEMO_DEVICE_SERIAL (default 5110CC0000000001), so the portal's demo data
+# can name the same device; the service key's public key is left in DIR/service-key.pub.pem for the same reason.
+#
 # Prints nothing but errors when DIR already holds a device. Secrets of the demo device (documented
 # in README.md, never used for anything real): PIN 1234, PUK 12341234, QPIN 123456, QPUK 123456.
 set -euo pipefail
@@ -48,6 +51,8 @@ p11() { pkcs11-tool --module "$module" "$@" >/dev/null 2>&1 || { echo "pkcs11-to
 # The CA's service key, as the CA prepares every device before hand-over.
 p11 --slot "$standard_slot" --login --pin "$pin" --keypairgen --key-type rsa:2048 \
     --label "SERVICE KEY" --id 5345525649434b4559 --usage-sign --sensitive
+p11 --slot "$standard_slot" --read-object --type pubkey --id 5345525649434b4559 --output-file "$work/service.pub.der"
+openssl pkey -pubin -inform DER -in "$work/service.pub.der" -out "$dir/service-key.pub.pem"
 
 # The holder's qualified key: generated on the device, never extractable, PIN for every signature.
 p11 --slot "$qualified_slot" --login --pin "$qpin" --keypairgen --key-type rsa:2048 \
@@ -78,7 +83,7 @@ p11 --slot "$qualified_slot" --login --pin "$qpin" --write-object "$work/holder.
 # One physical device: the simulator presents both tokens with one serial, the way vendor middleware does.
 standard_serial=$(token_field "$label" serial)
 qualified_serial=$(token_field "$qlabel" serial)
-device_serial=$(echo "$standard_serial" | tr 'a-f' 'A-F')
+device_serial=${DEMO_DEVICE_SERIAL:-5110CC0000000001}
 {
   echo "module = $module"
   echo "state_dir = $dir/state"
