@@ -19,4 +19,10 @@ public sealed class AgentOptions
 
     /// <summary>How often the slot list is polled for devices arriving or leaving.</summary>
     public int PollIntervalMilliseconds { get; set; } = 1000;
+
+    /// <summary>Longest a device operation may take (key generation on a real card takes seconds to minutes).</summary>
+    public int OperationTimeoutSeconds { get; set; } = 300;
+
+    /// <summary>An area logged in for viewing its private objects is logged out after this long without use.</summary>
+    public int LoginIdleMinutes { get; set; } = 10;
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Qtsp.Agent.Tokens;
+using Qtsp.Agent.Tokens.Operations;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Agent.Bridge;
@@ -8,6 +9,7 @@ namespace Qtsp.Agent.Bridge;
 /// <summary>Polls the slot list and tells every connected page when a device arrives, leaves or changes state.</summary>
 internal sealed partial class DeviceWatcher(
     DeviceService devices,
+    LoginSessions logins,
     IHubContext<TokenHub> hub,
     IOptions<AgentOptions> options,
     ILogger<DeviceWatcher> logger) : BackgroundService
@@ -20,8 +22,9 @@ internal sealed partial class DeviceWatcher(
         {
             try
             {
+                var expired = logins.ExpireIdle();
                 var fingerprint = await devices.FingerprintAsync(stoppingToken).ConfigureAwait(false);
-                if (last is not null && fingerprint != last)
+                if (last is not null && (fingerprint != last || expired))
                 {
                     var snapshot = await devices.ReadDevicesAsync(stoppingToken).ConfigureAwait(false);
                     LogDevicesChanged(logger, snapshot.Count);

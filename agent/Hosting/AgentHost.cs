@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Qtsp.Agent.Bridge;
 using Qtsp.Agent.Tokens;
+using Qtsp.Agent.Tokens.Operations;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Agent.Hosting;
@@ -30,14 +31,25 @@ public static partial class AgentHost
 
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
         builder.Services.AddSingleton<OriginPolicy>();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeviceService>();
+        builder.Services.AddSingleton<OperationRunner>();
+        builder.Services.AddSingleton<LoginSessions>();
         builder.Services.AddHostedService<DeviceWatcher>();
+
+        // Hub invocations carry PINs; SignalR's own debug logging would print their arguments. Never below Warning.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR", level => level >= LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", level => level >= LogLevel.Warning);
         builder.Services.AddCors();
         builder.Services.AddSignalR(hub =>
         {
             // Short keep-alives so a page notices a stopped agent within seconds, even without a TCP reset.
             hub.KeepAliveInterval = TimeSpan.FromSeconds(2);
             hub.ClientTimeoutInterval = TimeSpan.FromSeconds(10);
+
+            // A long operation (key generation) must not hold up the same page's Cancel.
+            hub.MaximumParallelInvocationsPerClient = 4;
+            hub.MaximumReceiveMessageSize = 256 * 1024; // a PKCS#12 file or a certificate chain
         });
 
         var app = builder.Build();

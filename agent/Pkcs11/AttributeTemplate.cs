@@ -29,6 +29,20 @@ internal sealed class AttributeTemplate
 
     public AttributeTemplate Add(CKA type, CKC value) => Add(type, (ulong)value);
 
+    private static readonly HashSet<CKA> SecretTypes =
+    [
+        CKA.CKA_VALUE, CKA.CKA_PRIVATE_EXPONENT, CKA.CKA_PRIME_1, CKA.CKA_PRIME_2, CKA.CKA_EXPONENT_1, CKA.CKA_EXPONENT_2, CKA.CKA_COEFFICIENT,
+    ];
+
+    /// <summary>Overwrites the private key material the template carried (once the module has its copy).</summary>
+    public void WipeSecrets()
+    {
+        foreach (var (type, value) in _attributes.Where(a => SecretTypes.Contains(a.Type)))
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
+        }
+    }
+
     /// <summary>Copies the template into native memory laid out as a CK_ATTRIBUTE array; disposing wipes and frees it.</summary>
     public NativeTemplate ToNative() => new(_attributes);
 

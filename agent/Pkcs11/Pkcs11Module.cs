@@ -11,13 +11,15 @@ internal sealed unsafe class Pkcs11Module : IDisposable
 {
     private static readonly Dictionary<string, Pkcs11Module> LoadedModules = new(StringComparer.Ordinal);
 
+    private readonly nint _library;
     private readonly byte* _functionList;
     private readonly bool _initializedHere;
     private int _references = 1;
 
-    private Pkcs11Module(string path, byte* functionList, bool initializedHere)
+    private Pkcs11Module(string path, nint library, byte* functionList, bool initializedHere)
     {
         LibraryPath = path;
+        _library = library;
         _functionList = functionList;
         _initializedHere = initializedHere;
     }
@@ -48,7 +50,7 @@ internal sealed unsafe class Pkcs11Module : IDisposable
                 }
 
                 var initializedHere = Initialize(functionList);
-                var module = new Pkcs11Module(path, functionList, initializedHere);
+                var module = new Pkcs11Module(path, library, functionList, initializedHere);
                 LoadedModules.Add(path, module);
                 return module;
             }
@@ -99,6 +101,9 @@ internal sealed unsafe class Pkcs11Module : IDisposable
     }
 
     internal void* Function(Pkcs11Function function) => FunctionPointer(_functionList, function);
+
+    /// <summary>A vendor extension the library exports besides the standard function list.</summary>
+    public bool TryGetExport(string name, out nint address) => NativeLibrary.TryGetExport(_library, name, out address);
 
     internal static void Check(CKR rv, string function)
     {

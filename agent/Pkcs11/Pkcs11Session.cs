@@ -18,6 +18,8 @@ internal sealed unsafe class Pkcs11Session : IDisposable
 
     public ulong SlotId { get; }
 
+    public string ModulePath => _module.LibraryPath;
+
     public ulong Handle { get; }
 
     private CULong Session => Pkcs11Module.Ulong(Handle);
@@ -143,6 +145,122 @@ internal sealed unsafe class Pkcs11Session : IDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// C_SetPIN: changes the PIN of whoever the session is logged in as (the user; the SO in an SO session),
+    /// or the user PIN in a public read-write session. Both values stay the caller's to wipe.
+    /// </summary>
+    public void SetPin(ReadOnlySpan<byte> oldPin, ReadOnlySpan<byte> newPin)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong, byte*, CULong, CULong>)_module.Function(Pkcs11Function.C_SetPIN);
+        fixed (byte* o = oldPin)
+        fixed (byte* n = newPin)
+        {
+            Pkcs11Module.Check(
+                Pkcs11Module.Rv(fn(Session, o, Pkcs11Module.Ulong((ulong)oldPin.Length), n, Pkcs11Module.Ulong((ulong)newPin.Length))),
+                nameof(Pkcs11Function.C_SetPIN));
+        }
+    }
+
+    /// <summary>C_InitPIN: sets the user PIN from an SO session (unblocking it).</summary>
+    public void InitPin(ReadOnlySpan<byte> newPin)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong, CULong>)_module.Function(Pkcs11Function.C_InitPIN);
+        fixed (byte* n = newPin)
+        {
+            Pkcs11Module.Check(Pkcs11Module.Rv(fn(Session, n, Pkcs11Module.Ulong((ulong)newPin.Length))), nameof(Pkcs11Function.C_InitPIN));
+        }
+    }
+
+    public ulong CreateObject(AttributeTemplate template)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, CK_ATTRIBUTE*, CULong, CULong*, CULong>)_module.Function(Pkcs11Function.C_CreateObject);
+        using var native = template.ToNative();
+        CULong handle;
+        Pkcs11Module.Check(Pkcs11Module.Rv(fn(Session, native.Pointer, Pkcs11Module.Ulong((ulong)native.Count), &handle)), nameof(Pkcs11Function.C_CreateObject));
+        return handle.Value;
+    }
+
+    public void DestroyObject(ulong objectHandle)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, CULong, CULong>)_module.Function(Pkcs11Function.C_DestroyObject);
+        Pkcs11Module.Check(Pkcs11Module.Rv(fn(Session, Pkcs11Module.Ulong(objectHandle))), nameof(Pkcs11Function.C_DestroyObject));
+    }
+
+    public void SetAttributes(ulong objectHandle, AttributeTemplate template)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, CULong, CK_ATTRIBUTE*, CULong, CULong>)_module.Function(Pkcs11Function.C_SetAttributeValue);
+        using var native = template.ToNative();
+        Pkcs11Module.Check(
+            Pkcs11Module.Rv(fn(Session, Pkcs11Module.Ulong(objectHandle), native.Pointer, Pkcs11Module.Ulong((ulong)native.Count))),
+            nameof(Pkcs11Function.C_SetAttributeValue));
+    }
+
+    /// <summary>C_GenerateKeyPair with a parameterless mechanism; returns (public, private) handles.</summary>
+    public (ulong PublicKey, ulong PrivateKey) GenerateKeyPair(CKM mechanism, AttributeTemplate publicTemplate, AttributeTemplate privateTemplate)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, CK_MECHANISM*, CK_ATTRIBUTE*, CULong, CK_ATTRIBUTE*, CULong, CULong*, CULong*, CULong>)
+            _module.Function(Pkcs11Function.C_GenerateKeyPair);
+        var mech = new CK_MECHANISM { mechanism = Pkcs11Module.Ulong((ulong)mechanism) };
+        using var publicNative = publicTemplate.ToNative();
+        using var privateNative = privateTemplate.ToNative();
+        CULong publicKey;
+        CULong privateKey;
+        Pkcs11Module.Check(
+            Pkcs11Module.Rv(fn(
+                Session,
+                &mech,
+                publicNative.Pointer,
+                Pkcs11Module.Ulong((ulong)publicNative.Count),
+                privateNative.Pointer,
+                Pkcs11Module.Ulong((ulong)privateNative.Count),
+                &publicKey,
+                &privateKey)),
+            nameof(Pkcs11Function.C_GenerateKeyPair));
+        return (publicKey.Value, privateKey.Value);
+    }
+
+    /// <summary>
+    /// Signs <paramref name="data"/> with a parameterless mechanism. A key that demands authentication for every
+    /// use (CKA_ALWAYS_AUTHENTICATE, the qualified area's per-signature PIN) gets <paramref name="contextPin"/>
+    /// through C_Login(CKU_CONTEXT_SPECIFIC) between C_SignInit and C_Sign.
+    /// </summary>
+    public byte[] Sign(CKM mechanism, ulong privateKey, ReadOnlySpan<byte> data, ReadOnlySpan<byte> contextPin = default, bool contextLogin = false)
+    {
+        var init = (delegate* unmanaged[Cdecl]<CULong, CK_MECHANISM*, CULong, CULong>)_module.Function(Pkcs11Function.C_SignInit);
+        var sign = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong, byte*, CULong*, CULong>)_module.Function(Pkcs11Function.C_Sign);
+        var mech = new CK_MECHANISM { mechanism = Pkcs11Module.Ulong((ulong)mechanism) };
+        Pkcs11Module.Check(Pkcs11Module.Rv(init(Session, &mech, Pkcs11Module.Ulong(privateKey))), nameof(Pkcs11Function.C_SignInit));
+        if (contextLogin)
+        {
+            Login(CKU.CKU_CONTEXT_SPECIFIC, contextPin);
+        }
+
+        fixed (byte* d = data)
+        {
+            CULong length;
+            Pkcs11Module.Check(Pkcs11Module.Rv(sign(Session, d, Pkcs11Module.Ulong((ulong)data.Length), null, &length)), nameof(Pkcs11Function.C_Sign));
+            var signature = new byte[(int)length.Value];
+            fixed (byte* s = signature)
+            {
+                Pkcs11Module.Check(Pkcs11Module.Rv(sign(Session, d, Pkcs11Module.Ulong((ulong)data.Length), s, &length)), nameof(Pkcs11Function.C_Sign));
+            }
+
+            return signature[..(int)length.Value];
+        }
+    }
+
+    public byte[] GenerateRandom(int length)
+    {
+        var fn = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong, CULong>)_module.Function(Pkcs11Function.C_GenerateRandom);
+        var bytes = new byte[length];
+        fixed (byte* b = bytes)
+        {
+            Pkcs11Module.Check(Pkcs11Module.Rv(fn(Session, b, Pkcs11Module.Ulong((ulong)length))), nameof(Pkcs11Function.C_GenerateRandom));
+        }
+
+        return bytes;
     }
 
     private static void CheckAttributeCall(CKR rv)

@@ -124,7 +124,8 @@ internal static class DeviceAssembler
             Memory(token),
             slot.PrivateObjectsListed,
             certificates,
-            keys);
+            keys,
+            slot.LoggedIn);
     }
 
     /// <summary>The secrets guarding an area: PIN/PUK, or QPIN and whatever unblocks it on this model (QPUK, or the PUK on ProID+Q).</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Qtsp.Agent.Pkcs11;
+using Qtsp.Agent.Tokens.Operations;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
 
@@ -152,6 +153,38 @@ internal sealed partial class DeviceService : IDisposable
             }
 
             return string.Join('\n', parts);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The device as last read (read again when not seen yet), ready for an operation.</summary>
+    public async Task<DeviceTarget?> ResolveAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (!_known.TryGetValue(deviceId, out var known))
+        {
+            await ReadDevicesAsync(cancellationToken).ConfigureAwait(false);
+            if (!_known.TryGetValue(deviceId, out known))
+            {
+                return null;
+            }
+        }
+
+        return new DeviceTarget(known.Module, known.Device, DeviceModelCatalogue.ById(known.Device.ModelId));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> while no reading is under way: a security officer can only log in when the
+    /// agent holds no read-only session on the token, and readings open those.
+    /// </summary>
+    public T Exclusive<T>(Func<T> work)
+    {
+        _gate.Wait();
+        try
+        {
+            return work();
         }
         finally
         {

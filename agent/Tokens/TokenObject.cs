@@ -5,6 +5,9 @@ namespace Qtsp.Agent.Tokens;
 /// <summary>An object found on a token, with the attributes read for its class. Never holds secret key material.</summary>
 internal sealed record TokenObject(CKO Class, string Label, byte[] Id, IReadOnlyDictionary<CKA, byte[]?> Attributes)
 {
+    /// <summary>Valid only inside the session that read the object.</summary>
+    public ulong Handle { get; init; }
+
     public string IdHex => Convert.ToHexString(Id);
 
     public byte[]? this[CKA type] => Attributes.TryGetValue(type, out var value) ? value : null;
@@ -17,4 +20,5 @@ internal sealed record SlotReading(
     SlotInfo Slot,
     TokenInfo Token,
     bool PrivateObjectsListed,
-    IReadOnlyList<TokenObject> Objects);
+    IReadOnlyList<TokenObject> Objects,
+    bool LoggedIn = false);

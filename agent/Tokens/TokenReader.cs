@@ -27,9 +27,12 @@ internal static class TokenReader
         }
         using var session = module.OpenSession(slotId, readWrite: false);
         var loggedIn = session.GetInfo().State is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
-        var objects = session.FindObjects().Select(handle => ReadObject(session, handle)).OfType<TokenObject>().ToArray();
-        return new SlotReading(module.LibraryPath, slotId, slot, token, loggedIn || !token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED), objects);
+        return new SlotReading(module.LibraryPath, slotId, slot, token, loggedIn || !token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED), ReadObjects(session), loggedIn);
     }
+
+    /// <summary>Every object the session can see (private ones only when logged in), with its handle.</summary>
+    public static IReadOnlyList<TokenObject> ReadObjects(Pkcs11Session session, AttributeTemplate? criteria = null) =>
+        session.FindObjects(criteria).Select(handle => ReadObject(session, handle)).OfType<TokenObject>().ToArray();
 
     private static TokenObject? ReadObject(Pkcs11Session session, ulong handle)
     {
@@ -48,6 +51,6 @@ internal static class TokenReader
         };
 
         var attributes = common.Concat(specific).ToDictionary(a => a.Key, a => a.Value);
-        return new TokenObject(objectClass, AttributeValue.Text(common[CKA.CKA_LABEL]) ?? "", common[CKA.CKA_ID] ?? [], attributes);
+        return new TokenObject(objectClass, AttributeValue.Text(common[CKA.CKA_LABEL]) ?? "", common[CKA.CKA_ID] ?? [], attributes) { Handle = handle };
     }
 }

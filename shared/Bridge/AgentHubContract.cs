@@ -12,7 +12,23 @@ public static class AgentHubContract
     public const string GetAgentInfo = nameof(GetAgentInfo);
     public const string GetDevices = nameof(GetDevices);
     public const string GetTokenInfo = nameof(GetTokenInfo);
+    public const string Refresh = nameof(Refresh);
+    public const string ChangePin = nameof(ChangePin);
+    public const string UnblockPin = nameof(UnblockPin);
+    public const string Login = nameof(Login);
+    public const string Logout = nameof(Logout);
+    public const string CreateKeyRequest = nameof(CreateKeyRequest);
+    public const string InstallCertificate = nameof(InstallCertificate);
+    public const string ImportPkcs12 = nameof(ImportPkcs12);
+    public const string GetCertificate = nameof(GetCertificate);
+    public const string CheckCapacity = nameof(CheckCapacity);
+    public const string DeleteObjects = nameof(DeleteObjects);
+    public const string RenameToken = nameof(RenameToken);
+    public const string PrepareComplaint = nameof(PrepareComplaint);
+    public const string SignChallenge = nameof(SignChallenge);
+    public const string CancelOperation = nameof(CancelOperation);
 
     // agent → client
     public const string DevicesChanged = nameof(DevicesChanged);
+    public const string OperationProgress = nameof(OperationProgress);
 }

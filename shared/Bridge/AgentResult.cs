@@ -21,12 +21,44 @@ public enum AgentErrorCode
     TimedOut,
     ProtectedObject,
     NotSupported,
+
+    /// <summary>The secret is on its final try and the user has not confirmed spending it.</summary>
+    FinalTryNotConfirmed,
+
+    /// <summary>The qualified area is full, orphan keys block a new key, or the device has no free memory (the CA tools' 621/622).</summary>
+    CapacityExceeded,
+
+    /// <summary>The CA's service key is not on the device: no request can be made until the CA prepares it again.</summary>
+    ServiceKeyMissing,
+
+    /// <summary>The certificate's key pair is not on this device.</summary>
+    KeyNotOnDevice,
+
+    /// <summary>The file is not what it should be (not a certificate, not PKCS#12, unsupported key).</summary>
+    InvalidInput,
+
+    /// <summary>The PKCS#12 file's password is wrong.</summary>
+    FilePasswordIncorrect,
+
+    /// <summary>The catalogue does not know this device's factory values.</summary>
+    FactoryValuesUnknown,
 }
 
 /// <param name="Code">What went wrong.</param>
 /// <param name="Pkcs11Code">The PKCS#11 return value name when a module call failed (e.g. CKR_PIN_INCORRECT), for support.</param>
-/// <param name="TriesLeft">Remaining PIN tries when the device reports them.</param>
-public sealed record AgentError(AgentErrorCode Code, string? Pkcs11Code = null, int? TriesLeft = null);
+/// <param name="Pin">The secret a PIN error is about.</param>
+/// <param name="PinState">That secret's state after the call, as the device reports it.</param>
+/// <param name="Capacity">Why there is no room, for CapacityExceeded.</param>
+/// <param name="LeftoverKeyIdHex">A key the failed operation could not remove (the device left mid-way); clean-up offers it.</param>
+/// <param name="Policy">Which rule a proposed PIN broke, for PinPolicyViolation.</param>
+public sealed record AgentError(
+    AgentErrorCode Code,
+    string? Pkcs11Code = null,
+    Devices.PinKind? Pin = null,
+    PinState? PinState = null,
+    CapacityProblem? Capacity = null,
+    string? LeftoverKeyIdHex = null,
+    Devices.PinPolicyViolation? Policy = null);
 
 /// <summary>Every hub call answers with this envelope, so failures are data, not exceptions across the wire.</summary>
 public sealed record AgentResult<T>(T? Value, AgentError? Error)

@@ -48,7 +48,8 @@ public sealed record AreaSnapshot(
     MemoryStatus? Memory,
     bool PrivateObjectsListed,
     IReadOnlyList<CertificateView> Certificates,
-    IReadOnlyList<KeyView> Keys);
+    IReadOnlyList<KeyView> Keys,
+    bool LoggedIn = false);
 
 [JsonConverter(typeof(JsonStringEnumConverter<PinState>))]
 public enum PinState

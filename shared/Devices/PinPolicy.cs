@@ -56,6 +56,7 @@ public sealed record PinPolicy(
     }
 }
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<PinPolicyViolation>))]
 public enum PinPolicyViolation
 {
     TooShort,

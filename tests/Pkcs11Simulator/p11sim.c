@@ -408,7 +408,7 @@ static CK_RV real_module_load(const char *path)
 /* Creates the control directories so tests only have to touch files. */
 static void state_dirs_create(void)
 {
-    static const char *const areas[] = { "", "/unplugged", "/delay_ms", "/full", "/counters" };
+    static const char *const areas[] = { "", "/unplugged", "/delay_ms", "/full", "/counters", "/labels" };
     char path[PATH_MAX];
     size_t i;
 
@@ -1182,6 +1182,20 @@ static CK_RV sim_C_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
     return CKR_OK;
 }
 
+/* A label set through P11SIM_SetTokenLabel replaces the real one (stored per real token, 32 blank-padded bytes). */
+static void apply_label(const struct slot_ident *id, CK_TOKEN_INFO *info)
+{
+    char path[PATH_MAX];
+    CK_UTF8CHAR label[sizeof info->label];
+    FILE *file;
+
+    if (!state_path(path, sizeof path, "labels", id->real_serial) || (file = fopen(path, "rb")) == NULL)
+        return;
+    if (fread(label, 1, sizeof label, file) == sizeof label)
+        memcpy(info->label, label, sizeof label);
+    fclose(file);
+}
+
 static CK_RV sim_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
 {
     struct slot_ident id;
@@ -1195,6 +1209,7 @@ static CK_RV sim_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     ident_from_token_info(&id, slot, info);
     if (device_unplugged(&id))
         return CKR_TOKEN_NOT_PRESENT;
+    apply_label(&id, info);
     if (id.cfg == NULL)
         return CKR_OK;
     apply_token_identity(id.cfg, info);
@@ -1649,6 +1664,40 @@ static CK_FUNCTION_LIST g_function_list = {
     .C_CancelFunction = sim_C_CancelFunction,
     .C_WaitForSlotEvent = sim_C_WaitForSlotEvent,
 };
+
+/*
+ * Vendor extension, as middleware offers one for renaming a token (PKCS#11 itself can only relabel by
+ * re-initialising, which wipes the token): label is 32 blank-padded UTF-8 bytes. The new label is kept in the
+ * state directory and presented by C_GetTokenInfo from then on, like a rename on the chip.
+ */
+__attribute__((visibility("default")))
+CK_RV P11SIM_SetTokenLabel(CK_SLOT_ID slot, const CK_UTF8CHAR *label)
+{
+    char path[PATH_MAX], temp[PATH_MAX + 32];
+    struct slot_ident id;
+    FILE *file;
+    CK_RV rv;
+    int ok;
+
+    if (label == NULL)
+        return CKR_ARGUMENTS_BAD;
+    rv = slot_enter(slot, &id);
+    if (rv != CKR_OK)
+        return rv;
+    slot_refresh(slot, &id);
+    if (!state_path(path, sizeof path, "labels", id.real_serial))
+        return CKR_TOKEN_NOT_RECOGNIZED;
+    snprintf(temp, sizeof temp, "%s.tmp.%ld", path, (long)getpid());
+    if ((file = fopen(temp, "wb")) == NULL)
+        return CKR_DEVICE_ERROR;
+    ok = fwrite(label, 1, 32, file) == 32;
+    ok = fclose(file) == 0 && ok;
+    if (!ok || rename(temp, path) != 0) {
+        unlink(temp);
+        return CKR_DEVICE_ERROR;
+    }
+    return CKR_OK;
+}
 
 __attribute__((visibility("default")))
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR function_list)

@@ -40,16 +40,59 @@ public sealed class DemoDevice
         return new DemoDevice(directory);
     }
 
+    /// <summary>pkcs11-tool straight on SoftHSM (not through the simulator): the independent view of what the tokens hold.</summary>
+    public async Task<ProcessResult> Pkcs11ToolAsync(string areaLabel, params string[] arguments)
+    {
+        var slot = (await TokenAsync(areaLabel).ConfigureAwait(false)).SlotId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return await ProcessRunner.RunAsync("pkcs11-tool", ["--module", RepositoryPaths.SoftHsmModule, "--slot", slot, .. arguments], Environment).ConfigureAwait(false);
+    }
+
+    /// <summary>The objects pkcs11-tool lists in an area, logged in with <paramref name="pin"/> when given.</summary>
+    public async Task<IReadOnlyList<Pkcs11ToolObject>> ObjectsAsync(string areaLabel, string? pin = null)
+    {
+        var result = pin is null ? await Pkcs11ToolAsync(areaLabel, "-O").ConfigureAwait(false) : await Pkcs11ToolAsync(areaLabel, "-O", "--login", "--pin", pin).ConfigureAwait(false);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pkcs11-tool -O failed:\n{result.Combined}");
+        }
+
+        return Pkcs11ToolObjects.Parse(result.Output);
+    }
+
     public async Task<SoftHsmToken> TokenAsync(string label) =>
         (await SoftHsmWorkspace.ListTokensAsync(Environment).ConfigureAwait(false)).Single(t => t.Label == label);
 
-    /// <summary>Pulls the device out of the PC (both areas disappear), as far as the simulator's callers can tell.</summary>
-    public void Unplug()
+    /// <summary>
+    /// Sets the simulator's PIN state of one area, e.g. <c>user_remaining = 1</c> (final try) or <c>user_locked = 1</c>, one per line;
+    /// the simulator reads it at every call, as a chip would report its counters.
+    /// </summary>
+    public async Task SetPinStateAsync(string areaLabel, string counters)
     {
-        var marker = Path.Combine(StateDirectory, "unplugged", Serial);
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
-        File.WriteAllText(marker, "");
+        var directory = System.IO.Directory.CreateDirectory(Path.Combine(StateDirectory, "counters")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, (await TokenAsync(areaLabel).ConfigureAwait(false)).Serial), counters).ConfigureAwait(false);
     }
 
-    public void PlugIn() => File.Delete(Path.Combine(StateDirectory, "unplugged", Serial));
+    /// <summary>Makes key generation, signing and login take this long, as on a real card (null: instant again).</summary>
+    public void SetSlowness(TimeSpan? delay) => SetControl("delay_ms", delay is null ? null : ((int)delay.Value.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Makes the device report no free memory and refuse new objects.</summary>
+    public void SetFull(bool full) => SetControl("full", full ? "" : null);
+
+    private void SetControl(string area, string? content)
+    {
+        var path = Path.Combine(StateDirectory, area, Serial);
+        if (content is null)
+        {
+            File.Delete(path);
+            return;
+        }
+
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+    }
+
+    /// <summary>Pulls the device out of the PC (both areas disappear), as far as the simulator's callers can tell.</summary>
+    public void Unplug() => SetControl("unplugged", "");
+
+    public void PlugIn() => SetControl("unplugged", null);
 }

@@ -1,3 +1,4 @@
+using Qtsp.Shared.Devices;
 using System.Text.Json;
 using Qtsp.Shared.Bridge;
 
@@ -20,7 +21,7 @@ public sealed class AgentResultTests
     [Fact]
     public void Failure_carries_the_error_and_no_value()
     {
-        var error = new AgentError(AgentErrorCode.PinIncorrect, "CKR_PIN_INCORRECT", TriesLeft: 2);
+        var error = new AgentError(AgentErrorCode.PinIncorrect, "CKR_PIN_INCORRECT", PinKind.Pin, PinState.CountLow);
 
         var result = AgentResult.Failure<DeviceSnapshot>(error);
         var number = AgentResult.Failure<int>(error);
@@ -44,11 +45,11 @@ public sealed class AgentResultTests
     [Fact]
     public void Failure_is_written_with_the_code_as_a_name()
     {
-        var failure = AgentResult.Failure<string>(new AgentError(AgentErrorCode.PinLocked, "CKR_PIN_LOCKED", 0));
+        var failure = AgentResult.Failure<string>(new AgentError(AgentErrorCode.PinLocked, "CKR_PIN_LOCKED", PinKind.QPin, PinState.Locked));
 
         var json = JsonSerializer.Serialize(failure, Web);
 
-        json.ShouldBe("""{"value":null,"error":{"code":"PinLocked","pkcs11Code":"CKR_PIN_LOCKED","triesLeft":0}}""");
+        json.ShouldBe("""{"value":null,"error":{"code":"PinLocked","pkcs11Code":"CKR_PIN_LOCKED","pin":"QPin","pinState":"Locked","capacity":null,"leftoverKeyIdHex":null,"policy":null}}""");
         var back = JsonSerializer.Deserialize<AgentResult<string>>(json, Web).ShouldNotBeNull();
         back.ShouldBe(failure);
         back.IsSuccess.ShouldBeFalse();
@@ -65,7 +66,7 @@ public sealed class AgentResultTests
         result.IsSuccess.ShouldBeFalse();
         result.Error.ShouldBe(new AgentError(AgentErrorCode.AgentUnavailable));
         result.Error!.Pkcs11Code.ShouldBeNull();
-        result.Error.TriesLeft.ShouldBeNull();
+        result.Error.PinState.ShouldBeNull();
     }
 
     [Fact]

@@ -1,0 +1,107 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Qtsp.Agent.Pkcs11;
+
+namespace Qtsp.Agent.Tokens.Operations;
+
+/// <summary>
+/// Signs with a private key on the device, producing X.509-style signatures: PKCS#1 v1.5 over a DigestInfo the
+/// host builds (CKM_RSA_PKCS, which every card offers), or ECDSA over the digest (CKM_ECDSA) re-encoded from
+/// r||s to DER. Doubles as the signature generator of <see cref="CertificateRequest"/>.
+/// </summary>
+internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK keyType, PublicKey publicKey, Secret? perSignaturePin) : X509SignatureGenerator
+{
+    public bool IsRsa => keyType == CKK.CKK_RSA;
+
+    public HashAlgorithmName PreferredHash => IsRsa ? HashAlgorithmName.SHA256
+        : publicKey.GetECDsaPublicKey() is { KeySize: > 256 } ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
+
+    public string AlgorithmName(HashAlgorithmName hash) => $"{(IsRsa ? "RSA-PKCS1" : "ECDSA")}-{hash.Name}";
+
+    protected override PublicKey BuildPublicKey() => publicKey;
+
+    public override byte[] GetSignatureAlgorithmIdentifier(HashAlgorithmName hashAlgorithm)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteObjectIdentifier(SignatureOid(hashAlgorithm));
+            if (IsRsa)
+            {
+                writer.WriteNull();
+            }
+        }
+
+        return writer.Encode();
+    }
+
+    public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm)
+    {
+        var digest = Hash(data, hashAlgorithm);
+        var contextLogin = perSignaturePin is not null;
+        if (IsRsa)
+        {
+            return session.Sign(CKM.CKM_RSA_PKCS, privateKey, DigestInfo(digest, hashAlgorithm), perSignaturePin is null ? default : perSignaturePin.Utf8, contextLogin);
+        }
+
+        var raw = session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin is null ? default : perSignaturePin.Utf8, contextLogin);
+        return EcdsaDer(raw);
+    }
+
+    private string SignatureOid(HashAlgorithmName hash) => (IsRsa, hash.Name) switch
+    {
+        (true, "SHA256") => "1.2.840.113549.1.1.11",
+        (true, "SHA384") => "1.2.840.113549.1.1.12",
+        (true, "SHA512") => "1.2.840.113549.1.1.13",
+        (false, "SHA256") => "1.2.840.10045.4.3.2",
+        (false, "SHA384") => "1.2.840.10045.4.3.3",
+        (false, "SHA512") => "1.2.840.10045.4.3.4",
+        _ => throw new CryptographicException($"Hash {hash.Name} is not supported for signing on the device."),
+    };
+
+    private static byte[] Hash(byte[] data, HashAlgorithmName hash) => hash.Name switch
+    {
+        "SHA256" => SHA256.HashData(data),
+        "SHA384" => SHA384.HashData(data),
+        "SHA512" => SHA512.HashData(data),
+        _ => throw new CryptographicException($"Hash {hash.Name} is not supported."),
+    };
+
+    /// <summary>DER DigestInfo ::= SEQUENCE { AlgorithmIdentifier (hash OID, NULL), OCTET STRING digest }.</summary>
+    private static byte[] DigestInfo(byte[] digest, HashAlgorithmName hash)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier(hash.Name switch
+                {
+                    "SHA256" => "2.16.840.1.101.3.4.2.1",
+                    "SHA384" => "2.16.840.1.101.3.4.2.2",
+                    _ => "2.16.840.1.101.3.4.2.3",
+                });
+                writer.WriteNull();
+            }
+
+            writer.WriteOctetString(digest);
+        }
+
+        return writer.Encode();
+    }
+
+    /// <summary>PKCS#11 returns ECDSA signatures as r||s; X.509 wants SEQUENCE { INTEGER r, INTEGER s }.</summary>
+    internal static byte[] EcdsaDer(byte[] raw)
+    {
+        var half = raw.Length / 2;
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteIntegerUnsigned(raw.AsSpan(0, half));
+            writer.WriteIntegerUnsigned(raw.AsSpan(half));
+        }
+
+        return writer.Encode();
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json.Serialization;
+using Qtsp.Shared.Devices;
+
+namespace Qtsp.Shared.Bridge;
+
+// Commands the page sends straight to the agent. Secrets (PINs, PUKs, file passwords) travel as arrays of
+// UTF-16 code units rather than strings, so the page and the agent can overwrite them after use; they never
+// pass through the portal server.
+
+/// <summary>Changes one secret: PIN/QPIN with the user's current value, PUK/QPUK with the current unblock code.</summary>
+public sealed record PinChange(
+    string DeviceId,
+    AreaKind Area,
+    PinKind Kind,
+    int[] Current,
+    int[] Replacement,
+    bool ConfirmFinalTry);
+
+/// <summary>Unblocks (sets) the PIN or QPIN of an area with its unblock code (PUK, QPUK; the PUK for ProID+Q's QPIN).</summary>
+public sealed record PinUnblock(
+    string DeviceId,
+    AreaKind Area,
+    int[] UnblockCode,
+    int[] NewPin,
+    bool ConfirmFinalTry);
+
+/// <summary>Logs the area in, so private objects can be listed, until <see cref="AgentHubContract.Logout"/>.</summary>
+public sealed record AreaLogin(string DeviceId, AreaKind Area, int[] Pin, bool ConfirmFinalTry);
+
+[JsonConverter(typeof(JsonStringEnumConverter<KeyAlgorithm>))]
+public enum KeyAlgorithm
+{
+    Rsa2048,
+    Rsa3072,
+    Rsa4096,
+    EcP256,
+    EcP384,
+}
+
+/// <summary>
+/// Generates a key pair in an area and a PKCS#10 request for it, and has the CA's service key attest the request.
+/// <see cref="Pin"/> opens the standard area (where the service key lives); <see cref="QualifiedPin"/> is the QPIN
+/// when the key goes to the qualified area.
+/// </summary>
+public sealed record KeyRequestCommand(
+    string OperationId,
+    string DeviceId,
+    AreaKind Area,
+    KeyAlgorithm Algorithm,
+    string CommonName,
+    string? Email,
+    string? Country,
+    byte[] Nonce,
+    int[] Pin,
+    int[]? QualifiedPin,
+    bool ConfirmFinalTry);
+
+/// <summary>
+/// The service key's statement: DER of SEQUENCE { version INTEGER 1, requestSha256 OCTET STRING, nonce OCTET STRING,
+/// deviceSerial UTF8String, signedAt GeneralizedTime }, and its signature by the service key.
+/// </summary>
+public sealed record ServiceKeyAttestation(byte[] Statement, byte[] Signature, string SignatureAlgorithm);
+
+public sealed record KeyRequestCreated(byte[] Request, ServiceKeyAttestation Attestation, string KeyIdHex, string KeyLabel, string DeviceSerial);
+
+/// <summary>Writes a certificate onto the device next to its key (matched by public key).</summary>
+public sealed record CertificateInstall(string DeviceId, AreaKind Area, byte[] Certificate, int[] Pin, bool ConfirmFinalTry);
+
+public sealed record CertificateInstalled(string IdHex, string Label);
+
+/// <summary>Imports a PKCS#12 file (key and certificate) into the standard area. The result is never a qualified, QSCD-generated key.</summary>
+public sealed record Pkcs12Import(string DeviceId, byte[] Pkcs12, int[] Password, int[] Pin, bool ConfirmFinalTry);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ObjectKind>))]
+public enum ObjectKind
+{
+    Certificate,
+    PrivateKey,
+    PublicKey,
+}
+
+/// <summary>Names an object across sessions (handles are not stable): its kind, CKA_ID and label.</summary>
+public sealed record ObjectRef(ObjectKind Kind, string IdHex, string Label);
+
+/// <summary>Deletes objects from an area. The agent refuses the CA's service key whatever the caller asks.</summary>
+public sealed record ObjectDeletion(string DeviceId, AreaKind Area, IReadOnlyList<ObjectRef> Objects, int[] Pin, bool ConfirmFinalTry);
+
+public sealed record TokenRename(string DeviceId, AreaKind Area, string NewLabel);
+
+/// <summary>
+/// Prepares a device for a complaint: removes every user certificate and key (never the service key) and sets
+/// the secrets back to the model's factory values. The current values are needed for that.
+/// </summary>
+public sealed record ComplaintPreparation(string DeviceId, int[] Pin, int[] Puk, int[]? QualifiedPin, int[]? QualifiedPuk, bool ConfirmFinalTry);
+
+public sealed record ComplaintPrepared(int ObjectsRemoved, IReadOnlyList<PinKind> SecretsReset, string DeviceSerial, string ModelName);
+
+/// <summary>Signs a challenge with a key on the device (sign-in with the token's certificate).</summary>
+public sealed record ChallengeSignature(string DeviceId, AreaKind Area, string KeyIdHex, byte[] Challenge, int[] Pin, int[]? SignaturePin, bool ConfirmFinalTry);
+
+[JsonConverter(typeof(JsonStringEnumConverter<CapacityIssue>))]
+public enum CapacityIssue
+{
+    /// <summary>The qualified area already holds as many qualified certificates as it can (error 621/622 of the CA's tools).</summary>
+    QualifiedAreaFull,
+
+    /// <summary>Keys without a certificate (left by failed requests) take the room a new key needs (error 622).</summary>
+    OrphanKeys,
+
+    /// <summary>The device reports no free memory for a new key or certificate.</summary>
+    NoFreeMemory,
+}
+
+public sealed record CapacityProblem(CapacityIssue Issue, int QualifiedCertificates, int Capacity, IReadOnlyList<string> OrphanKeyLabels);
+
+/// <summary>Stages of a long operation, pushed to the page that started it.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OperationStage>))]
+public enum OperationStage
+{
+    CheckingCapacity,
+    GeneratingKey,
+    SigningRequest,
+    Attesting,
+    WritingObjects,
+    RemovingObjects,
+    ResettingSecrets,
+    Finished,
+}

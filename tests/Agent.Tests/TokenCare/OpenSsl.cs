@@ -1,0 +1,43 @@
+using Qtsp.TestSupport;
+
+namespace Qtsp.Agent.Tests.TokenCare;
+
+/// <summary>openssl as the independent judge of what the agent produced.</summary>
+internal static class OpenSsl
+{
+    public static async Task<bool> VerifyRequestAsync(byte[] request)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(path, request);
+            var result = await ProcessRunner.RunAsync("openssl", ["req", "-inform", "DER", "-in", path, "-verify", "-noout"]);
+            return result.ExitCode == 0 && result.Combined.Contains("verify OK", StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>openssl dgst -sha256 -verify: a PKCS#1 v1.5 (or DER ECDSA) signature by the key in <paramref name="publicKeyPem"/>.</summary>
+    public static async Task<bool> VerifySignatureAsync(string publicKeyPem, byte[] data, byte[] signature)
+    {
+        var directory = RepositoryPaths.NewTemporaryDirectory("openssl-verify");
+        try
+        {
+            var key = Path.Combine(directory, "key.pem");
+            var content = Path.Combine(directory, "data");
+            var sig = Path.Combine(directory, "sig");
+            await File.WriteAllTextAsync(key, publicKeyPem);
+            await File.WriteAllBytesAsync(content, data);
+            await File.WriteAllBytesAsync(sig, signature);
+            var result = await ProcessRunner.RunAsync("openssl", ["dgst", "-sha256", "-verify", key, "-signature", sig, content]);
+            return result.ExitCode == 0 && result.Output.Contains("Verified OK", StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
