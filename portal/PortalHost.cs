@@ -1,6 +1,7 @@
 using Qtsp.Portal.AgentBridge;
 using Qtsp.Portal.Components;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Infrastructure;
 using Radzen;
 
@@ -24,6 +25,7 @@ public static class PortalHost
         builder.Services.AddPortalLocalization();
         builder.Services.AddPortalData(builder.Configuration, builder.Environment);
         builder.Services.AddAgentBridge(builder.Configuration);
+        builder.Services.AddTokenCare();
         builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
 
         var app = builder.Build();

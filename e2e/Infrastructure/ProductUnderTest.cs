@@ -6,7 +6,8 @@ namespace Qtsp.E2E.Infrastructure;
 public sealed record AgentSetup(
     IReadOnlyList<string> Modules,
     IReadOnlyDictionary<string, string> ModuleEnvironment,
-    IReadOnlyList<string>? AllowedOrigins = null);
+    IReadOnlyList<string>? AllowedOrigins = null,
+    IReadOnlyList<string>? ExtraArguments = null);
 
 /// <summary>The real token agent and the real portal as separate processes on free loopback ports.</summary>
 public sealed class ProductUnderTest : IAsyncDisposable
@@ -15,6 +16,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
     private readonly string _dataDirectory;
     private ProductProcess? _agent;
     private ProductProcess? _portal;
+    private IReadOnlyList<string> _portalArguments = [];
 
     private ProductUnderTest(AgentSetup agentSetup, string dataDirectory)
     {
@@ -33,12 +35,15 @@ public sealed class ProductUnderTest : IAsyncDisposable
     public string Logs => $"--- agent ---\n{_agent?.Output}\n--- portal ---\n{_portal?.Output}";
 
     /// <summary>The README's setup: the demo eToken through the simulator, agent and portal.</summary>
-    public static async Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null)
+    /// <param name="allowedOrigins">The agent's allowed origins, given the portal's URL (default: the portal).</param>
+    /// <param name="extraArguments">More settings for both programs, e.g. a log level.</param>
+    public static async Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null, params string[] extraArguments)
     {
         var directory = RepositoryPaths.NewTemporaryDirectory("e2e");
         var demo = await DemoDevice.CreateAsync(Path.Combine(directory, "demo")).ConfigureAwait(false);
         var simulator = await RepositoryPaths.SimulatorModuleAsync().ConfigureAwait(false);
-        var product = new ProductUnderTest(new AgentSetup([simulator], demo.Environment), directory) { Demo = demo };
+        var product = new ProductUnderTest(new AgentSetup([simulator], demo.Environment, ExtraArguments: extraArguments), directory) { Demo = demo };
+        product._portalArguments = extraArguments;
         var setup = allowedOrigins is null ? product._agentSetup : product._agentSetup with { AllowedOrigins = allowedOrigins(product.PortalUrl) };
         return await product.StartProcessesAsync(setup).ConfigureAwait(false);
     }
@@ -55,6 +60,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
             $"--Portal:DataDirectory={Path.Combine(_dataDirectory, "portal")}",
             $"--AgentBridge:Url={AgentUrl}",
             "--AgentBridge:RetryMilliseconds=500",
+            .. _portalArguments,
         ]);
         await Task.WhenAll(agentStart, _portal.WaitUntilServingAsync(PortalUrl + "/health")).ConfigureAwait(false);
         return this;
@@ -67,6 +73,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
         arguments.AddRange(origins.Select((origin, i) => $"--Agent:AllowedOrigins:{i}={origin}"));
         arguments.AddRange(setup.Modules.Select((module, i) => $"--Agent:Modules:{i}={module}"));
         arguments.AddRange(setup.ModuleEnvironment.Select(e => $"--Agent:Environment:{e.Key}={e.Value}"));
+        arguments.AddRange(setup.ExtraArguments ?? []);
         _agent = ProductProcess.Start("agent", "Agent", arguments);
         return _agent.WaitUntilServingAsync(AgentUrl + "/");
     }

@@ -64,6 +64,26 @@ public sealed partial class AgentBridge(
         return await _module.InvokeAsync<AgentResult<T>>("invoke", [method, .. arguments]).ConfigureAwait(false);
     }
 
+    /// <summary>Runs an operation whose secrets the page's own dialog collects; only the agent's answer comes back.</summary>
+    public async Task<AgentResult<T>> RunSecretOperationAsync<T>(SecretOperation operation)
+    {
+        if (_module is null || State != AgentConnectionState.Connected)
+        {
+            return AgentResult.Failure<T>(new AgentError(AgentErrorCode.AgentUnavailable));
+        }
+
+        return await _module.InvokeAsync<AgentResult<T>>("runSecretOperation", TimeSpan.FromMinutes(15), operation).ConfigureAwait(false);
+    }
+
+    /// <summary>Lets the browser save bytes as a file (an exported certificate, a request).</summary>
+    public async Task DownloadAsync(string fileName, byte[] content, string mediaType)
+    {
+        if (_module is not null)
+        {
+            await _module.InvokeVoidAsync("download", fileName, Convert.ToBase64String(content), mediaType).ConfigureAwait(false);
+        }
+    }
+
     [JSInvokable]
     public void OnAgentState(string state, AgentInfo? agent)
     {

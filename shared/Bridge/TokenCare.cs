@@ -82,10 +82,14 @@ public enum ObjectKind
 /// <summary>Names an object across sessions (handles are not stable): its kind, CKA_ID and label.</summary>
 public sealed record ObjectRef(ObjectKind Kind, string IdHex, string Label);
 
-/// <summary>Deletes objects from an area. The agent refuses the CA's service key whatever the caller asks.</summary>
-public sealed record ObjectDeletion(string DeviceId, AreaKind Area, IReadOnlyList<ObjectRef> Objects, int[] Pin, bool ConfirmFinalTry);
+/// <summary>
+/// Deletes objects from an area; with <see cref="WithKeyPairs"/>, also every key sharing a deleted object's CKA_ID
+/// (a certificate's key pair, both halves of an orphan key). The agent refuses the CA's service key whatever the caller asks.
+/// </summary>
+public sealed record ObjectDeletion(string DeviceId, AreaKind Area, IReadOnlyList<ObjectRef> Objects, int[] Pin, bool ConfirmFinalTry, bool WithKeyPairs = false);
 
-public sealed record TokenRename(string DeviceId, AreaKind Area, string NewLabel);
+/// <summary>Renames the device: its standard area gets the label, a qualified area the label with its PIN-label suffix.</summary>
+public sealed record TokenRename(string DeviceId, string NewLabel);
 
 /// <summary>
 /// Prepares a device for a complaint: removes every user certificate and key (never the service key) and sets

@@ -15,8 +15,10 @@ internal static class CleanupOperations
 
         var objects = TokenReader.ReadObjects(session);
         var protectedIds = ServiceKey.ProtectedIds(objects);
-        var doomed = command.Objects
-            .SelectMany(wanted => objects.Where(o => Matches(o, wanted)))
+        var named = command.Objects.SelectMany(wanted => objects.Where(o => Matches(o, wanted))).ToArray();
+        var pairIds = command.WithKeyPairs ? named.Where(o => o.Id.Length > 0).Select(o => o.IdHex).ToHashSet(StringComparer.Ordinal) : [];
+        var doomed = named
+            .Concat(objects.Where(o => o.Class is CKO.CKO_PRIVATE_KEY or CKO.CKO_PUBLIC_KEY && pairIds.Contains(o.IdHex)))
             .DistinctBy(o => o.Handle)
             .ToArray();
 

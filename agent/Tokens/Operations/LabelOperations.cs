@@ -13,10 +13,15 @@ internal static unsafe class LabelOperations
     /// <summary>The PKCS#11 simulator's extension: (CK_SLOT_ID, 32 blank-padded UTF-8 bytes) → CK_RV.</summary>
     public const string SimulatorExtension = "P11SIM_SetTokenLabel";
 
+    /// <summary>
+    /// Renames every area of the device the way vendor middleware labels virtual slots: the standard area gets the
+    /// label, another area keeps its PIN-label suffix ("label (Digital Signature PIN)").
+    /// </summary>
     public static string Rename(DeviceTarget target, TokenRename command)
     {
         var label = command.NewLabel.Trim();
-        if (label.Length == 0 || Encoding.UTF8.GetByteCount(label) > 32 || label.Any(char.IsControl))
+        var labels = target.Device.Areas.ToDictionary(a => a.Kind, a => a.Kind == AreaKind.Standard ? label : label + Suffix(a.Label));
+        if (label.Length == 0 || label.Any(char.IsControl) || labels.Values.Any(l => Encoding.UTF8.GetByteCount(l) > 32))
         {
             throw AreaAccess.Refused(AgentErrorCode.InvalidInput);
         }
@@ -26,13 +31,22 @@ internal static unsafe class LabelOperations
             throw AreaAccess.Refused(AgentErrorCode.NotSupported);
         }
 
-        var padded = BlankPadded.Label(label);
         var setLabel = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong>)address;
-        fixed (byte* p = padded)
+        foreach (var (area, areaLabel) in labels)
         {
-            Pkcs11Module.Check((CKR)setLabel(Pkcs11Module.Ulong(target.Slot(command.Area)), p).Value, SimulatorExtension);
+            var padded = BlankPadded.Label(areaLabel);
+            fixed (byte* p = padded)
+            {
+                Pkcs11Module.Check((CKR)setLabel(Pkcs11Module.Ulong(target.Slot(area)), p).Value, SimulatorExtension);
+            }
         }
 
         return label;
+    }
+
+    private static string Suffix(string label)
+    {
+        var open = label.LastIndexOf(" (", StringComparison.Ordinal);
+        return open > 0 && label.EndsWith(')') ? label[open..] : "";
     }
 }

@@ -1,6 +1,7 @@
 // The page's link to the token agent on this PC (see DESIGN.md, "How a token operation flows").
 // The portal server never reaches the agent; it asks this module to. One link per page.
 import '../lib/signalr/signalr.min.js'; // UMD build: defines self.signalR
+import { askForSecrets } from './secret-dialog.js';
 
 const signalR = self.signalR;
 
@@ -13,6 +14,7 @@ const link = {
   running: false,
   state: 'idle',
   agent: null,
+  progress: new Map(),
 };
 
 export function start(url, protocol, retryMs, dotnet) {
@@ -38,6 +40,63 @@ export async function stop() {
   }
 }
 
+/**
+ * Runs an agent operation that needs secrets: this module's own dialog collects them (they never reach the
+ * portal server), puts them into `spec.command` under the names in `spec.secrets` (dialog field → command
+ * property), sends the command to the agent and overwrites the secrets afterwards. Only the result goes back.
+ */
+export async function runSecretOperation(spec) {
+  if (!link.connection || link.state !== 'connected') {
+    return { value: null, error: { code: 'AgentUnavailable' } };
+  }
+  const operationId = spec.command.operationId || null;
+  return askForSecrets(
+    spec.dialog,
+    async (secrets, confirmFinalTry, file, showProgress) => {
+      // Blazor hands byte[] over as Uint8Array; the agent's JSON protocol wants base64 for them.
+      const command = { ...spec.command, confirmFinalTry };
+      for (const [property, value] of Object.entries(command)) {
+        if (value instanceof Uint8Array) {
+          command[property] = toBase64(value);
+        }
+      }
+      for (const [field, property] of Object.entries(spec.secrets)) {
+        command[property] = secrets[field] || null;
+      }
+      if (spec.fileProperty && file) {
+        command[spec.fileProperty] = toBase64(file);
+      }
+      if (operationId) {
+        link.progress.set(operationId, (stage) => showProgress(spec.dialog.stages[stage] || spec.dialog.working));
+      }
+      try {
+        return await invoke(spec.method, command);
+      } finally {
+        link.progress.delete(operationId);
+        for (const property of Object.values(spec.secrets)) {
+          if (Array.isArray(command[property])) {
+            command[property].fill(0);
+          }
+        }
+      }
+    },
+    operationId ? () => invoke('CancelOperation', operationId) : null,
+  );
+}
+
+/** Saves bytes (base64 from the portal, e.g. an exported certificate) as a file download. */
+export function download(fileName, base64, mediaType) {
+  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const url = URL.createObjectURL(new Blob([bytes], { type: mediaType || 'application/octet-stream' }));
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = fileName;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** Calls a hub method; failures come back as the agent's own result envelope, never as exceptions. */
 export async function invoke(method, ...args) {
   const connection = link.connection;
@@ -45,9 +104,12 @@ export async function invoke(method, ...args) {
     return { value: null, error: { code: 'AgentUnavailable' } };
   }
   try {
-    return await connection.invoke(method, ...args);
-  } catch {
-    return { value: null, error: { code: 'AgentUnavailable' } };
+    return await connection.invoke(method, ...args.map((a) => (a instanceof Uint8Array ? toBase64(a) : a)));
+  } catch (e) {
+    // A dropped link is "agent unavailable"; anything else is the agent failing a call it received.
+    const dropped = link.connection !== connection || connection.state !== signalR.HubConnectionState.Connected;
+    console.warn('agent call failed:', method, dropped ? 'link dropped' : e && e.message);
+    return { value: null, error: { code: dropped ? 'AgentUnavailable' : 'Unknown' } };
   }
 }
 
@@ -60,6 +122,12 @@ async function run() {
     connection.serverTimeoutInMilliseconds = 6000;
     connection.keepAliveIntervalInMilliseconds = 2000;
     connection.on('DevicesChanged', (devices) => toDotnet('OnDevices', devices));
+    connection.on('OperationProgress', (operationId, stage) => {
+      const listener = link.progress.get(operationId);
+      if (listener) {
+        listener(stage);
+      }
+    });
     const closed = new Promise((resolve) => connection.onclose(resolve));
 
     try {
@@ -130,6 +198,14 @@ function toDotnet(method, ...args) {
       stop();
     }
   });
+}
+
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
 }
 
 function delay(ms) {

@@ -48,6 +48,18 @@ public sealed class CapacityAndCleanupTests
     }
 
     [Fact]
+    public async Task Deleting_a_certificate_with_its_key_pair_removes_the_private_key_the_page_could_not_see()
+    {
+        await using var rig = await StartAsync();
+
+        var deleted = await rig.InvokeAsync<int>(AgentHubContract.DeleteObjects, new ObjectDeletion(rig.DeviceId, AreaKind.Qualified,
+            [new ObjectRef(ObjectKind.Certificate, "01", DemoDevice.Holder)], Codes(DemoDevice.QPin), false, WithKeyPairs: true));
+
+        deleted.Value.ShouldBe(3);
+        (await rig.Device.ObjectsAsync(DemoDevice.QualifiedLabel, DemoDevice.QPin)).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task A_full_device_is_reported_before_any_key_is_generated()
     {
         await using var rig = await StartAsync();
@@ -140,12 +152,14 @@ public sealed class CapacityAndCleanupTests
     {
         await using var rig = await StartAsync();
 
-        var renamed = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, AreaKind.Standard, "Novak2026"));
-        var tooLong = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, AreaKind.Standard, new string('x', 33)));
+        var renamed = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026"));
+        var tooLongForTheQualifiedArea = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026x"));
 
         renamed.Value.ShouldBe("Novak2026");
-        tooLong.Error.ShouldBe(new AgentError(AgentErrorCode.InvalidInput));
-        (await rig.AreaAsync(AreaKind.Standard)).Label.ShouldBe("Novak2026");
+        tooLongForTheQualifiedArea.Error.ShouldBe(new AgentError(AgentErrorCode.InvalidInput), "\"Novak2026x (Digital Signature PIN)\" is 33 bytes");
+        var device = await rig.DeviceAsync();
+        device.Areas.Select(a => a.Label).ShouldBe(["Novak2026", "Novak2026 (Digital Signature PIN)"]);
+        (await rig.Device.Pkcs11ToolAsync(DemoDevice.StandardLabel, "-T")).Output.ShouldNotContain("Novak2026", Case.Sensitive, "SoftHSM itself keeps its label: the rename lives in the module that offered it");
     }
 
     private sealed class CapacityProblemComparer : IEqualityComparer<CapacityProblem?>

@@ -29,6 +29,21 @@ public sealed partial class LocalizerKeyTests
         ["Pin.{Status.Kind}"] = Enum.GetNames<PinKind>(),
         // EmptySection: L[$"Empty.{Feature}"], Feature given as <EmptySection Feature="..." /> on the pages
         ["Empty.{Feature}"] = Sources().SelectMany(s => EmptySectionFeature().Matches(s.Text)).Select(m => m.Groups[1].Value).Distinct().ToArray(),
+        // TokenDialogs.Name: l[$"Pin.{kind}"]
+        ["Pin.{kind}"] = Enum.GetNames<PinKind>(),
+        // TokenCare.Describe: l[$"TokenCare.Error.{error.Code}"] for the codes without a text of their own
+        ["TokenCare.Error.{error.Code}"] = Enum.GetNames<Qtsp.Shared.Bridge.AgentErrorCode>(),
+        // CleanupDialog: the reason badge
+        ["TokenCare.Cleanup.{candidate.Reason}"] = Enum.GetNames<Qtsp.Portal.Features.Token.CleanupReason>(),
+        // RequestResultDialog: the attestation check
+        ["TokenCare.RequestResult.Attestation{Attestation}"] = Enum.GetNames<Qtsp.Portal.Features.Token.AttestationCheck>(),
+        // NewRequestDialog: the key type list
+        ["TokenCare.Algorithm.{a}"] = Enum.GetNames<Qtsp.Shared.Bridge.KeyAlgorithm>(),
+        // DeviceCard: what blocking every secret costs, for the models whose manufacturer says so
+        ["TokenCare.Blocking.{Model.Id}"] = DeviceModelCatalogue.All.Where(m => m.BlockingConsequence is not null).Select(m => m.Id).ToArray(),
+        // TokenDialogs: progress texts of long operations and the policy retry messages
+        ["TokenCare.Stage.{s}"] = Enum.GetNames<Qtsp.Shared.Bridge.OperationStage>(),
+        ["TokenCare.Retry.Policy.{violation}"] = Enum.GetNames<PinPolicyViolation>(),
     };
 
     [Fact]

@@ -1,0 +1,183 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Localization;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Resources;
+using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
+using Radzen;
+
+namespace Qtsp.Portal.Features.Token;
+
+/// <summary>
+/// Runs token-care operations for the My token page: the secrets go from the page's dialog straight to the agent,
+/// and this side gets only the outcome, which it explains to the user and records in the audit trail.
+/// </summary>
+public sealed class TokenCare(
+    AgentBridge.AgentBridge bridge,
+    TokenDialogs dialogs,
+    NotificationService notifications,
+    AuthenticationStateProvider authentication,
+    IServiceScopeFactory scopes,
+    TimeProvider time,
+    IStringLocalizer<Strings> l)
+{
+    public string Name(PinKind kind) => dialogs.Name(kind);
+
+    public Task<AgentResult<PinStatus>> ChangePinAsync(DeviceSnapshot device, AreaSnapshot area, PinKind kind) =>
+        RunAsync<PinStatus>(dialogs.ChangePin(device, area, kind), device, area, "token.pin.changed", new { pin = kind.ToString() }, _ => l["TokenCare.Done.PinChanged", dialogs.Name(kind)]);
+
+    public Task<AgentResult<PinStatus>> UnblockAsync(DeviceSnapshot device, AreaSnapshot area) =>
+        RunAsync<PinStatus>(dialogs.Unblock(device, area), device, area, "token.pin.unblocked", new { pin = area.UserPin.Kind.ToString() }, _ => l["TokenCare.Done.Unblocked", dialogs.Name(area.UserPin.Kind)]);
+
+    public Task<AgentResult<bool>> LoginAsync(DeviceSnapshot device, AreaSnapshot area) =>
+        RunAsync<bool>(dialogs.Login(device, area), device, area, audit: null, details: null, _ => l["TokenCare.Done.LoggedIn"]);
+
+    public async Task<AgentResult<bool>> LogoutAsync(DeviceSnapshot device)
+    {
+        var result = await bridge.InvokeAsync<bool>(AgentHubContract.Logout, device.DeviceId);
+        Tell<bool>(result.Error, device, _ => l["TokenCare.Done.LoggedOut"], result.IsSuccess);
+        return result;
+    }
+
+    public async Task RefreshAsync() => await bridge.InvokeAsync<IReadOnlyList<DeviceSnapshot>>(AgentHubContract.Refresh);
+
+    /// <summary>Generates a key pair and a request on the device, attested by the service key for a fresh portal nonce.</summary>
+    public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country)
+    {
+        var nonce = RandomNumberGenerator.GetBytes(32);
+        var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false);
+        var result = await RunAsync<KeyRequestCreated>(
+            dialogs.CreateRequest(device, area, command),
+            device,
+            area,
+            "token.request.created",
+            new { algorithm = algorithm.ToString() },
+            created => l["TokenCare.Done.RequestCreated"]);
+        return (result, nonce);
+    }
+
+    public Task<AgentResult<CertificateInstalled>> InstallAsync(DeviceSnapshot device, AreaSnapshot area, byte[] certificate) =>
+        RunAsync<CertificateInstalled>(dialogs.Install(device, area, certificate), device, area, "token.certificate.installed", new { sha256 = Convert.ToHexString(SHA256.HashData(certificate)) }, _ => l["TokenCare.Done.Installed"]);
+
+    public Task<AgentResult<CertificateInstalled>> ImportPkcs12Async(DeviceSnapshot device, AreaSnapshot standard) =>
+        RunAsync<CertificateInstalled>(dialogs.ImportPkcs12(device, standard), device, standard, "token.pkcs12.imported", null, _ => l["TokenCare.Done.Imported"]);
+
+    public Task<AgentResult<int>> DeleteAsync(DeviceSnapshot device, AreaSnapshot area, IReadOnlyList<ObjectRef> objects) =>
+        RunAsync<int>(dialogs.Delete(device, area, objects), device, area, "token.objects.deleted", new { objects = objects.Select(o => $"{o.Kind}:{o.IdHex}:{o.Label}").ToArray() }, count => l["TokenCare.Done.Deleted", count]);
+
+    public Task<AgentResult<ComplaintPrepared>> PrepareComplaintAsync(DeviceSnapshot device) =>
+        RunAsync<ComplaintPrepared>(dialogs.Complaint(device), device, null, "token.complaint.prepared", null, _ => l["TokenCare.Done.ComplaintPrepared"]);
+
+    public async Task<AgentResult<string>> RenameAsync(DeviceSnapshot device, string label)
+    {
+        var result = await bridge.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(device.DeviceId, label));
+        await AuditAsync("token.renamed", device, null, result.Error, new { label });
+        Tell(result.Error, device, renamed => l["TokenCare.Done.Renamed", renamed ?? label], result.IsSuccess, result.Value);
+        return result;
+    }
+
+    public async Task<AgentResult<byte[]>> CertificateAsync(DeviceSnapshot device, AreaSnapshot area, string idHex)
+    {
+        var result = await bridge.InvokeAsync<byte[]>(AgentHubContract.GetCertificate, device.DeviceId, area.Kind, idHex);
+        if (!result.IsSuccess)
+        {
+            Tell<byte[]>(result.Error, device, _ => "", ok: false);
+        }
+
+        return result;
+    }
+
+    public Task DownloadAsync(string fileName, byte[] content, string mediaType) => bridge.DownloadAsync(fileName, content, mediaType);
+
+    private async Task<AgentResult<T>> RunAsync<T>(
+        AgentBridge.SecretOperation operation,
+        DeviceSnapshot device,
+        AreaSnapshot? area,
+        string? audit,
+        object? details,
+        Func<T?, string> success)
+    {
+        var result = await bridge.RunSecretOperationAsync<T>(operation);
+        if (result.Error?.Code == AgentErrorCode.Cancelled && typeof(T) != typeof(KeyRequestCreated))
+        {
+            return result; // the user closed the dialog: nothing happened, nothing to say
+        }
+
+        if (audit is not null)
+        {
+            await AuditAsync(audit, device, area, result.Error, details);
+        }
+
+        Tell(result.Error, device, success, result.IsSuccess, result.Value);
+        return result;
+    }
+
+    private void Tell<T>(AgentError? error, DeviceSnapshot device, Func<T?, string> success, bool ok, T? value = default)
+    {
+        if (ok)
+        {
+            notifications.Notify(NotificationSeverity.Success, success(value), duration: 6000);
+            return;
+        }
+
+        notifications.Notify(new NotificationMessage
+        {
+            Severity = error?.Code is AgentErrorCode.Cancelled ? NotificationSeverity.Info : NotificationSeverity.Error,
+            Summary = l["TokenCare.Error.Summary"],
+            Detail = Describe(error!, device),
+            Duration = 20000,
+        });
+    }
+
+    /// <summary>What went wrong and what to do, in the user's language.</summary>
+    public string Describe(AgentError error, DeviceSnapshot? device)
+    {
+        var model = device is null ? DeviceModelCatalogue.Unknown : DeviceModelCatalogue.ById(device.ModelId);
+        var pin = error.Pin is { } kind ? dialogs.Name(kind) : l["Pin.Pin"];
+        var text = error.Code switch
+        {
+            AgentErrorCode.PinIncorrect => l["TokenCare.Error.PinIncorrect", pin],
+            AgentErrorCode.PinLocked => l["TokenCare.Error.PinLocked", pin, dialogs.Name(Unblocker(model, error.Pin))],
+            AgentErrorCode.ModuleFailure => l["TokenCare.Error.ModuleFailure", error.Pkcs11Code ?? "?"],
+            AgentErrorCode.CapacityExceeded when error.Capacity is { } capacity => DescribeCapacity(capacity),
+            _ => l[$"TokenCare.Error.{error.Code}"],
+        };
+        return error.LeftoverKeyIdHex is { } leftover ? $"{text} {l["TokenCare.Error.LeftoverKey", leftover]}" : text;
+    }
+
+    public string DescribeCapacity(CapacityProblem capacity) => capacity.Issue switch
+    {
+        CapacityIssue.QualifiedAreaFull => l["TokenCare.Capacity.QualifiedAreaFull", capacity.QualifiedCertificates],
+        CapacityIssue.OrphanKeys => l["TokenCare.Capacity.OrphanKeys", string.Join(", ", capacity.OrphanKeyLabels)],
+        _ => l["TokenCare.Capacity.NoFreeMemory"],
+    };
+
+    private static PinKind Unblocker(DeviceModel model, PinKind? pin) =>
+        pin is { } kind && model.Policy(kind)?.UnblockedBy is { } unblocker ? unblocker : PinKind.Puk;
+
+    /// <summary>Records the outcome of an operation on the user's device; never any secret.</summary>
+    private async Task AuditAsync(string action, DeviceSnapshot device, AreaSnapshot? area, AgentError? error, object? details)
+    {
+        var user = (await authentication.GetAuthenticationStateAsync()).User;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        db.AuditEvents.Add(new AuditEvent
+        {
+            OccurredAtUtc = time.GetUtcNow().UtcDateTime,
+            Actor = user.Identity?.Name ?? "anonymous",
+            Action = action,
+            Subject = $"device:{device.SerialNumber}",
+            Details = JsonSerializer.Serialize(new
+            {
+                model = device.ModelId,
+                area = area?.Kind.ToString(),
+                outcome = error?.Code.ToString() ?? "Succeeded",
+                pkcs11 = error?.Pkcs11Code,
+                details,
+            }),
+        });
+        await db.SaveChangesAsync();
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Qtsp.Portal.Features.Token;
+
+public static class TokenCareRegistration
+{
+    public static IServiceCollection AddTokenCare(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddScoped<TokenDialogs>();
+        services.AddScoped<TokenCare>();
+        services.TryAddScoped<IServiceKeyRegistry, NoServiceKeyRegistry>();
+        services.AddCascadingAuthenticationState();
+        return services;
+    }
+}

@@ -1,0 +1,241 @@
+using Microsoft.Extensions.Localization;
+using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Resources;
+using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
+
+namespace Qtsp.Portal.Features.Token;
+
+/// <summary>
+/// The page's secret dialogs for each token operation: which secrets, under which policy, in the user's language,
+/// with the retry messages for a wrong PIN (tries left, final try). The secrets themselves stay in the browser.
+/// </summary>
+public sealed class TokenDialogs(IStringLocalizer<Strings> l)
+{
+    public SecretOperation ChangePin(DeviceSnapshot device, AreaSnapshot area, PinKind kind)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        var name = Name(kind);
+        var policy = Policy(model, area, kind);
+        var status = kind == area.UserPin.Kind ? area.UserPin : area.SoPin;
+        return new SecretOperation(
+            AgentHubContract.ChangePin,
+            new PinChange(device.DeviceId, area.Kind, kind, [], [], false),
+            new Dictionary<string, string> { ["current"] = "current", ["new"] = "replacement" },
+            Dialog(
+                l["TokenCare.ChangePin.Title", name],
+                l["TokenCare.ChangePin.Intro"],
+                null,
+                [
+                    new SecretField("current", l["TokenCare.Field.Current", name]),
+                    new SecretField("new", l["TokenCare.Field.New", name], IsNew: true, Policy: policy, Hint: Hint(policy)),
+                    new SecretField("repeat", l["TokenCare.Field.Repeat", name], IsNew: true, RepeatOf: "new"),
+                ],
+                finalTryOf: status,
+                submit: l["TokenCare.Submit.Change"],
+                model: model));
+    }
+
+    public SecretOperation Unblock(DeviceSnapshot device, AreaSnapshot area)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        var pin = Name(area.UserPin.Kind);
+        var unblocker = Name(area.SoPin.Kind);
+        var policy = Policy(model, area, area.UserPin.Kind);
+        return new SecretOperation(
+            AgentHubContract.UnblockPin,
+            new PinUnblock(device.DeviceId, area.Kind, [], [], false),
+            new Dictionary<string, string> { ["code"] = "unblockCode", ["new"] = "newPin" },
+            Dialog(
+                l["TokenCare.Unblock.Title", pin],
+                l["TokenCare.Unblock.Intro", pin, unblocker],
+                null,
+                [
+                    new SecretField("code", unblocker),
+                    new SecretField("new", l["TokenCare.Field.New", pin], IsNew: true, Policy: policy, Hint: Hint(policy)),
+                    new SecretField("repeat", l["TokenCare.Field.Repeat", pin], IsNew: true, RepeatOf: "new"),
+                ],
+                finalTryOf: area.SoPin,
+                submit: l["TokenCare.Submit.Unblock"],
+                model: model));
+    }
+
+    public SecretOperation Login(DeviceSnapshot device, AreaSnapshot area)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        return new SecretOperation(
+            AgentHubContract.Login,
+            new AreaLogin(device.DeviceId, area.Kind, [], false),
+            new Dictionary<string, string> { ["pin"] = "pin" },
+            Dialog(l["TokenCare.Login.Title"], l["TokenCare.Login.Intro"], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Login"], model));
+    }
+
+    public SecretOperation CreateRequest(DeviceSnapshot device, AreaSnapshot area, KeyRequestCommand command)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        var standard = device.Areas.First(a => a.Kind == AreaKind.Standard);
+        var qualified = area.Kind == AreaKind.Qualified;
+        List<SecretField> fields = [new("pin", Name(standard.UserPin.Kind))];
+        var secrets = new Dictionary<string, string> { ["pin"] = "pin" };
+        if (qualified)
+        {
+            fields.Add(new SecretField("qpin", Name(area.UserPin.Kind), Hint: l["TokenCare.Request.QPinHint"]));
+            secrets["qpin"] = "qualifiedPin";
+        }
+
+        var worstPin = qualified && area.UserPin.State == PinState.FinalTry ? area.UserPin : standard.UserPin;
+        return new SecretOperation(
+            AgentHubContract.CreateKeyRequest,
+            command,
+            secrets,
+            Dialog(
+                l["TokenCare.Request.Title"],
+                qualified ? l["TokenCare.Request.IntroQualified"] : l["TokenCare.Request.IntroStandard"],
+                null,
+                fields,
+                worstPin,
+                l["TokenCare.Submit.Generate"],
+                model,
+                working: l["TokenCare.Request.Working"],
+                cancellable: true));
+    }
+
+    public SecretOperation Install(DeviceSnapshot device, AreaSnapshot area, byte[] certificate)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        return new SecretOperation(
+            AgentHubContract.InstallCertificate,
+            new CertificateInstall(device.DeviceId, area.Kind, certificate, [], false),
+            new Dictionary<string, string> { ["pin"] = "pin" },
+            Dialog(l["TokenCare.Install.Title"], l["TokenCare.Install.Intro"], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Install"], model));
+    }
+
+    public SecretOperation ImportPkcs12(DeviceSnapshot device, AreaSnapshot standard)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        return new SecretOperation(
+            AgentHubContract.ImportPkcs12,
+            new Pkcs12Import(device.DeviceId, [], [], [], false),
+            new Dictionary<string, string> { ["password"] = "password", ["pin"] = "pin" },
+            Dialog(
+                l["TokenCare.Import.Title"],
+                null,
+                l["TokenCare.Import.Warning"],
+                [new SecretField("password", l["TokenCare.Field.FilePassword"]), new SecretField("pin", Name(standard.UserPin.Kind))],
+                standard.UserPin,
+                l["TokenCare.Submit.Import"],
+                model) with
+            { File = new SecretFile(l["TokenCare.Field.Pkcs12File"], ".p12,.pfx,application/x-pkcs12") },
+            FileProperty: "pkcs12");
+    }
+
+    public SecretOperation Delete(DeviceSnapshot device, AreaSnapshot area, IReadOnlyList<ObjectRef> objects)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        return new SecretOperation(
+            AgentHubContract.DeleteObjects,
+            new ObjectDeletion(device.DeviceId, area.Kind, objects, [], false, WithKeyPairs: true),
+            new Dictionary<string, string> { ["pin"] = "pin" },
+            Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Delete"], model));
+    }
+
+    public SecretOperation Complaint(DeviceSnapshot device)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        var fields = new List<SecretField>();
+        var secrets = new Dictionary<string, string>();
+        foreach (var area in device.Areas)
+        {
+            foreach (var (kind, property) in new[] { (area.UserPin.Kind, Property(area.UserPin.Kind)), (area.SoPin.Kind, Property(area.SoPin.Kind)) })
+            {
+                if (!secrets.ContainsValue(property))
+                {
+                    fields.Add(new SecretField(property, l["TokenCare.Field.Current", Name(kind)]));
+                    secrets[property] = property;
+                }
+            }
+        }
+
+        var finalTry = device.Areas.SelectMany(a => new[] { a.UserPin, a.SoPin }).FirstOrDefault(p => p.State == PinState.FinalTry) ?? device.Areas[0].UserPin;
+        return new SecretOperation(
+            AgentHubContract.PrepareComplaint,
+            new ComplaintPreparation(device.DeviceId, [], [], null, null, false),
+            secrets,
+            Dialog(l["TokenCare.Complaint.Title"], null, l["TokenCare.Complaint.Warning"], fields, finalTry, l["TokenCare.Submit.Prepare"], model, working: l["TokenCare.Dialog.Working"]));
+
+        static string Property(PinKind kind) => kind switch
+        {
+            PinKind.Pin => "pin",
+            PinKind.Puk => "puk",
+            PinKind.QPin => "qualifiedPin",
+            _ => "qualifiedPuk",
+        };
+    }
+
+    public string Name(PinKind kind) => l[$"Pin.{kind}"];
+
+    private static SecretPolicy Policy(DeviceModel model, AreaSnapshot area, PinKind kind)
+    {
+        var policy = model.Policy(kind) ?? DeviceModelCatalogue.Unknown.Policy(kind)!;
+        return SecretPolicy.From(kind == area.UserPin.Kind ? policy.NarrowedBy(area.MinPinLength, area.MaxPinLength) : policy);
+    }
+
+    private string Hint(SecretPolicy policy) => l["TokenCare.Field.PolicyHint", policy.MinLength, policy.MaxLength];
+
+    private SecretDialog Dialog(
+        string title,
+        string? intro,
+        string? warning,
+        IReadOnlyList<SecretField> fields,
+        PinStatus finalTryOf,
+        string submit,
+        DeviceModel model,
+        string? working = null,
+        bool cancellable = false)
+    {
+        var triedName = Name(finalTryOf.Kind);
+        return new SecretDialog(
+            title,
+            intro,
+            warning,
+            fields,
+            FinalTry: finalTryOf.State == PinState.FinalTry,
+            FinalTryConfirm: l["TokenCare.Dialog.FinalTryConfirm", triedName],
+            FinalTryWarning: l["TokenCare.Dialog.FinalTryWarning", triedName],
+            SubmitLabel: submit,
+            CancelLabel: l["TokenCare.Dialog.Cancel"],
+            Working: working ?? l["TokenCare.Dialog.Working"],
+            Cancellable: cancellable,
+            Stages: Enum.GetValues<OperationStage>().ToDictionary(s => s.ToString(), s => (string)l[$"TokenCare.Stage.{s}"]),
+            Messages: new SecretDialogMessages(
+                l["TokenCare.Dialog.Required"],
+                l["TokenCare.Dialog.TooShort"],
+                l["TokenCare.Dialog.TooLong"],
+                l["TokenCare.Dialog.InvalidCharacter"],
+                l["TokenCare.Dialog.DigitsOnly"],
+                l["TokenCare.Dialog.Mismatch"],
+                l["TokenCare.Dialog.FileRequired"]),
+            RetryMessages: RetryMessages(model));
+    }
+
+    /// <summary>What the dialog says when the device refuses a secret, per secret and the state the device reports afterwards.</summary>
+    private Dictionary<string, string> RetryMessages(DeviceModel model)
+    {
+        var messages = new Dictionary<string, string> { ["FilePasswordIncorrect"] = l["TokenCare.Retry.FilePassword"] };
+        foreach (var kind in Enum.GetValues<PinKind>())
+        {
+            var name = Name(kind);
+            var tries = model.Policy(kind)?.MaxTries;
+            messages[$"PinIncorrect:{kind}"] = l["TokenCare.Retry.Incorrect", name];
+            messages[$"PinIncorrect:{kind}:{PinState.CountLow}"] = tries is { } max ? l["TokenCare.Retry.IncorrectCountLow", name, max] : l["TokenCare.Retry.IncorrectCountLowUnknown", name];
+            messages[$"PinIncorrect:{kind}:{PinState.FinalTry}"] = l["TokenCare.Retry.IncorrectFinalTry", name];
+            messages[$"FinalTryNotConfirmed:{kind}"] = l["TokenCare.Retry.FinalTry", name];
+            foreach (var violation in Enum.GetValues<PinPolicyViolation>())
+            {
+                messages[$"PinPolicyViolation:{kind}:{violation}"] = l[$"TokenCare.Retry.Policy.{violation}", name];
+            }
+        }
+
+        return messages;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Qtsp.Portal.Features.Token;
+
+/// <summary>Rules for a token's label: at most 32 bytes (PKCS#11), and the CA's advice: no diacritics, spaces or special characters.</summary>
+public static partial class TokenLabels
+{
+    /// <summary>A resource key naming what makes the label unusable, or null.</summary>
+    public static string? Problem(string label)
+    {
+        var trimmed = label.Trim();
+        if (trimmed.Length == 0)
+        {
+            return "TokenCare.Rename.Empty";
+        }
+
+        if (Encoding.UTF8.GetByteCount(trimmed) > 32)
+        {
+            return "TokenCare.Rename.TooLong";
+        }
+
+        return trimmed.Any(char.IsControl) ? "TokenCare.Rename.Invalid" : null;
+    }
+
+    public static bool FollowsAdvice(string label) => Advised().IsMatch(label.Trim());
+
+    /// <summary>The label without a virtual-slot suffix such as " (Digital Signature PIN)".</summary>
+    public static string Base(string label)
+    {
+        var open = label.LastIndexOf(" (", StringComparison.Ordinal);
+        return open > 0 && label.EndsWith(')') ? label[..open] : label;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+    private static partial Regex Advised();
+}
