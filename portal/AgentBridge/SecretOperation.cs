@@ -37,8 +37,19 @@ public sealed record SecretDialog(
     SecretFile? File = null);
 
 /// <param name="Name">The field's name in the secrets map.</param>
+/// <param name="Messages">What the dialog says when the value breaks a rule, already in the user's language.</param>
 /// <param name="RepeatOf">For a confirmation field: the field it must equal (never sent).</param>
-public sealed record SecretField(string Name, string Label, bool IsNew = false, string? RepeatOf = null, SecretPolicy? Policy = null, string? Hint = null, bool Optional = false);
+public sealed record SecretField(
+    string Name,
+    string Label,
+    SecretFieldMessages Messages,
+    bool IsNew = false,
+    string? RepeatOf = null,
+    SecretPolicy? Policy = null,
+    string? Hint = null,
+    bool Optional = false);
+
+public sealed record SecretFieldMessages(string Required, string? TooShort = null, string? TooLong = null, string? InvalidCharacter = null);
 
 public sealed record SecretPolicy(int MinLength, int MaxLength, bool DigitsOnly)
 {
@@ -47,11 +58,4 @@ public sealed record SecretPolicy(int MinLength, int MaxLength, bool DigitsOnly)
 
 public sealed record SecretFile(string Label, string Accept);
 
-public sealed record SecretDialogMessages(
-    string Required,
-    string TooShort,
-    string TooLong,
-    string InvalidCharacter,
-    string DigitsOnly,
-    string Mismatch,
-    string FileRequired);
+public sealed record SecretDialogMessages(string Mismatch, string FileRequired);

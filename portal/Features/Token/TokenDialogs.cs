@@ -27,9 +27,9 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
                 l["TokenCare.ChangePin.Intro"],
                 null,
                 [
-                    new SecretField("current", l["TokenCare.Field.Current", name]),
-                    new SecretField("new", l["TokenCare.Field.New", name], IsNew: true, Policy: policy, Hint: Hint(policy)),
-                    new SecretField("repeat", l["TokenCare.Field.Repeat", name], IsNew: true, RepeatOf: "new"),
+                    Field("current", l["TokenCare.Field.Current", name]),
+                    NewValue("new", l["TokenCare.Field.New", name], policy),
+                    Repeat("repeat", l["TokenCare.Field.Repeat", name], "new"),
                 ],
                 finalTryOf: status,
                 submit: l["TokenCare.Submit.Change"],
@@ -51,9 +51,9 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
                 l["TokenCare.Unblock.Intro", pin, unblocker],
                 null,
                 [
-                    new SecretField("code", unblocker),
-                    new SecretField("new", l["TokenCare.Field.New", pin], IsNew: true, Policy: policy, Hint: Hint(policy)),
-                    new SecretField("repeat", l["TokenCare.Field.Repeat", pin], IsNew: true, RepeatOf: "new"),
+                    Field("code", unblocker),
+                    NewValue("new", l["TokenCare.Field.New", pin], policy),
+                    Repeat("repeat", l["TokenCare.Field.Repeat", pin], "new"),
                 ],
                 finalTryOf: area.SoPin,
                 submit: l["TokenCare.Submit.Unblock"],
@@ -67,7 +67,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             AgentHubContract.Login,
             new AreaLogin(device.DeviceId, area.Kind, [], false),
             new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Login.Title"], l["TokenCare.Login.Intro"], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Login"], model));
+            Dialog(l["TokenCare.Login.Title"], l["TokenCare.Login.Intro"], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Login"], model));
     }
 
     public SecretOperation CreateRequest(DeviceSnapshot device, AreaSnapshot area, KeyRequestCommand command)
@@ -75,11 +75,11 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         var model = DeviceModelCatalogue.ById(device.ModelId);
         var standard = device.Areas.First(a => a.Kind == AreaKind.Standard);
         var qualified = area.Kind == AreaKind.Qualified;
-        List<SecretField> fields = [new("pin", Name(standard.UserPin.Kind))];
+        List<SecretField> fields = [Field("pin", Name(standard.UserPin.Kind))];
         var secrets = new Dictionary<string, string> { ["pin"] = "pin" };
         if (qualified)
         {
-            fields.Add(new SecretField("qpin", Name(area.UserPin.Kind), Hint: l["TokenCare.Request.QPinHint"]));
+            fields.Add(Field("qpin", Name(area.UserPin.Kind)) with { Hint = l["TokenCare.Request.QPinHint"] });
             secrets["qpin"] = "qualifiedPin";
         }
 
@@ -107,7 +107,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             AgentHubContract.InstallCertificate,
             new CertificateInstall(device.DeviceId, area.Kind, certificate, [], false),
             new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Install.Title"], l["TokenCare.Install.Intro"], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Install"], model));
+            Dialog(l["TokenCare.Install.Title"], l["TokenCare.Install.Intro"], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Install"], model));
     }
 
     public SecretOperation ImportPkcs12(DeviceSnapshot device, AreaSnapshot standard)
@@ -121,7 +121,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
                 l["TokenCare.Import.Title"],
                 null,
                 l["TokenCare.Import.Warning"],
-                [new SecretField("password", l["TokenCare.Field.FilePassword"]), new SecretField("pin", Name(standard.UserPin.Kind))],
+                [Field("password", l["TokenCare.Field.FilePassword"]), Field("pin", Name(standard.UserPin.Kind))],
                 standard.UserPin,
                 l["TokenCare.Submit.Import"],
                 model) with
@@ -136,7 +136,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             AgentHubContract.DeleteObjects,
             new ObjectDeletion(device.DeviceId, area.Kind, objects, [], false, WithKeyPairs: true),
             new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, [new SecretField("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Delete"], model));
+            Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Delete"], model));
     }
 
     public SecretOperation Complaint(DeviceSnapshot device)
@@ -150,7 +150,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             {
                 if (!secrets.ContainsValue(property))
                 {
-                    fields.Add(new SecretField(property, l["TokenCare.Field.Current", Name(kind)]));
+                    fields.Add(Field(property, l["TokenCare.Field.Current", Name(kind)]));
                     secrets[property] = property;
                 }
             }
@@ -180,7 +180,22 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         return SecretPolicy.From(kind == area.UserPin.Kind ? policy.NarrowedBy(area.MinPinLength, area.MaxPinLength) : policy);
     }
 
-    private string Hint(SecretPolicy policy) => l["TokenCare.Field.PolicyHint", policy.MinLength, policy.MaxLength];
+    private SecretField Field(string name, string label) => new(name, label, new SecretFieldMessages(l["TokenCare.Dialog.Required", label]));
+
+    /// <summary>A new value under the model's policy, with the hint and the messages for each rule.</summary>
+    private SecretField NewValue(string name, string label, SecretPolicy policy) => new(
+        name,
+        label,
+        new SecretFieldMessages(
+            l["TokenCare.Dialog.Required", label],
+            l["TokenCare.Dialog.TooShort", label, policy.MinLength],
+            l["TokenCare.Dialog.TooLong", label, policy.MaxLength],
+            policy.DigitsOnly ? l["TokenCare.Dialog.DigitsOnly", label] : l["TokenCare.Dialog.InvalidCharacter", label]),
+        IsNew: true,
+        Policy: policy,
+        Hint: l["TokenCare.Field.PolicyHint", policy.MinLength, policy.MaxLength]);
+
+    private SecretField Repeat(string name, string label, string of) => new(name, label, new SecretFieldMessages(l["TokenCare.Dialog.Required", label]), IsNew: true, RepeatOf: of);
 
     private SecretDialog Dialog(
         string title,
@@ -207,14 +222,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             Working: working ?? l["TokenCare.Dialog.Working"],
             Cancellable: cancellable,
             Stages: Enum.GetValues<OperationStage>().ToDictionary(s => s.ToString(), s => (string)l[$"TokenCare.Stage.{s}"]),
-            Messages: new SecretDialogMessages(
-                l["TokenCare.Dialog.Required"],
-                l["TokenCare.Dialog.TooShort"],
-                l["TokenCare.Dialog.TooLong"],
-                l["TokenCare.Dialog.InvalidCharacter"],
-                l["TokenCare.Dialog.DigitsOnly"],
-                l["TokenCare.Dialog.Mismatch"],
-                l["TokenCare.Dialog.FileRequired"]),
+            Messages: new SecretDialogMessages(l["TokenCare.Dialog.Mismatch"], l["TokenCare.Dialog.FileRequired"]),
             RetryMessages: RetryMessages(model));
     }
 

@@ -262,7 +262,7 @@ function validate(spec, inputs, fileInput, finalTryConfirmed) {
   for (const { field, input } of inputs) {
     const value = input.value;
     if (value.length === 0 && !field.optional) {
-      return { text: format(m.required, field.label), input };
+      return { text: field.messages.required, input };
     }
     if (field.repeatOf) {
       const original = inputs.find((i) => i.field.name === field.repeatOf);
@@ -276,16 +276,16 @@ function validate(spec, inputs, fileInput, finalTryConfirmed) {
       continue;
     }
     if (value.length < policy.minLength) {
-      return { text: format(m.tooShort, field.label, policy.minLength), input };
+      return { text: field.messages.tooShort, input };
     }
     if (value.length > policy.maxLength) {
-      return { text: format(m.tooLong, field.label, policy.maxLength), input };
+      return { text: field.messages.tooLong, input };
     }
     for (const c of value) {
       const code = c.charCodeAt(0);
       const allowed = policy.digitsOnly ? code >= 48 && code <= 57 : code > 32 && code <= 126;
       if (!allowed) {
-        return { text: format(policy.digitsOnly ? m.digitsOnly : m.invalidCharacter, field.label), input };
+        return { text: field.messages.invalidCharacter, input };
       }
     }
   }
@@ -293,10 +293,6 @@ function validate(spec, inputs, fileInput, finalTryConfirmed) {
     return { text: spec.finalTryWarning, input: null };
   }
   return null;
-}
-
-function format(text, ...values) {
-  return (text || '').replace(/\{(\d+)\}/g, (_, i) => String(values[Number(i)]));
 }
 
 function element(tag, className, text) {

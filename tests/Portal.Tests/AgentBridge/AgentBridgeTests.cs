@@ -59,7 +59,7 @@ public sealed partial class AgentBridgeTests
 
         calledBack.ShouldBe(["OnAgentState", "OnDevices"], ignoreOrder: true);
         calledBack.ShouldBeSubsetOf(invokable);
-        hubMethods.ShouldBe([AgentHubContract.DevicesChanged, AgentHubContract.GetAgentInfo, AgentHubContract.GetDevices], ignoreOrder: true);
+        hubMethods.ShouldBe([AgentHubContract.DevicesChanged, AgentHubContract.OperationProgress, AgentHubContract.GetAgentInfo, AgentHubContract.GetDevices, AgentHubContract.CancelOperation], ignoreOrder: true);
         ModuleSource.ShouldContain($"'{AgentHubContract.Path}'");
     }
 
@@ -189,6 +189,6 @@ public sealed partial class AgentBridgeTests
     [GeneratedRegex(@"toDotnet\('(\w+)'")]
     private static partial Regex CallBack();
 
-    [GeneratedRegex(@"connection\.(?:invoke|on)\('(\w+)'")]
+    [GeneratedRegex(@"(?:connection\.(?:invoke|on)|\binvoke)\('(\w+)'")]
     private static partial Regex HubCall();
 }

@@ -25,7 +25,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [Fact]
     public void The_page_list_is_not_empty()
     {
-        Routes().ShouldBe(["/", "/applicants", "/certificates", "/error", "/not-found", "/requests", "/support", "/token"], ignoreOrder: true);
+        Routes().ShouldBe(["/", "/applicants", "/certificates", "/error", "/not-found", "/requests", "/support", "/token", "/token/complaint"], ignoreOrder: true);
     }
 
     [Theory]

@@ -2,7 +2,11 @@ using System.Globalization;
 using AngleSharp.Dom;
 using AngleSharp.Html.Parser;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.Configuration;
+using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Features.Token;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.JSInterop;
@@ -24,6 +28,10 @@ internal static class StaticRenderer
         services.AddLocalization();
         services.AddRadzenComponents();
         services.AddSingleton<IJSRuntime, NoCircuitJSRuntime>();
+        // The token page's components take the token-care services (they call nothing while rendering).
+        services.AddAgentBridge(new ConfigurationBuilder().Build());
+        services.AddTokenCare();
+        services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationStateProvider>();
         // Radzen's dialog, tooltip and context-menu services take the navigation manager.
         services.AddSingleton<NavigationManager, FixedNavigationManager>();
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -46,6 +54,13 @@ internal static class StaticRenderer
 
         var document = new HtmlParser().ParseDocument($"<!DOCTYPE html><html><body>{html}</body></html>");
         return document.Body!;
+    }
+
+    /// <summary>Nobody is signed in during a static render.</summary>
+    private sealed class AnonymousAuthenticationStateProvider : AuthenticationStateProvider
+    {
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() =>
+            Task.FromResult(new AuthenticationState(new System.Security.Claims.ClaimsPrincipal()));
     }
 
     /// <summary>A page at a fixed address; navigating away is not part of a static render.</summary>
