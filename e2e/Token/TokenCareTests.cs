@@ -17,9 +17,12 @@ public sealed class TokenCareTests(BrowserFixture browser)
     private const string NewPin = "Qx7Rm2Kp";
 
     [Fact]
-    public async Task A_pin_change_works_and_the_pin_never_reaches_the_portal_nor_any_log()
+    public async Task Pin_operations_work_and_no_secret_ever_reaches_the_portal_nor_any_log()
     {
+        const string NewPuk = "Puk-4839";
+        const string UnblockedPin = "Un-7731x";
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync(extraArguments: "--Logging:LogLevel:Default=Trace");
+        var demo = product.Demo!;
         var page = new TokenPage(await browser.NewPageAsync());
         var portalFrames = new ConcurrentQueue<string>();
         page.Page.WebSocket += (_, socket) =>
@@ -32,24 +35,49 @@ public sealed class TokenCareTests(BrowserFixture browser)
         };
         await page.OpenAsync(product.PortalUrl);
         var dialog = new SecretDialog(page.Page);
+        var standard = page.Area("Standard");
 
-        await page.Area("Standard").Locator("[data-testid=action-change-pin]").ClickAsync();
+        // Change the PIN: a wrong current value first, then the right one.
+        await standard.Locator("[data-testid=action-change-pin]").ClickAsync();
         await dialog.FillAsync(("current", "7777"), ("new", NewPin), ("repeat", NewPin));
         await dialog.SubmitAsync();
         await Assertions.Expect(dialog.Message).ToContainTextAsync("Nesprávný PIN");
         await dialog.SubmitAndCloseAsync(("current", DemoDevice.Pin), ("new", NewPin), ("repeat", NewPin));
         await Assertions.Expect(SecretDialog.Notification(page.Page, "PIN byl změněn")).ToBeVisibleAsync();
+        (await demo.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", NewPin, "-O")).ExitCode.ShouldBe(0);
+        (await demo.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", DemoDevice.Pin, "-O")).ExitCode.ShouldNotBe(0);
 
-        (await product.Demo!.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", NewPin, "-O")).ExitCode.ShouldBe(0);
-        (await product.Demo.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", DemoDevice.Pin, "-O")).ExitCode.ShouldNotBe(0);
+        // Change the PUK, then unblock a blocked PIN with the new PUK.
+        await standard.Locator("[data-testid=action-change-puk]").ClickAsync();
+        await dialog.SubmitAndCloseAsync(("current", DemoDevice.Puk), ("new", NewPuk), ("repeat", NewPuk));
+        await demo.SetPinStateAsync(DemoDevice.StandardLabel, "user_locked = 1\n");
+        await page.Page.Locator("[data-testid=action-refresh]").ClickAsync();
+        await standard.Locator("[data-testid=locked-unblock]").ClickAsync();
+        await dialog.SubmitAndCloseAsync(("code", NewPuk), ("new", UnblockedPin), ("repeat", UnblockedPin));
+        (await demo.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", UnblockedPin, "-O")).ExitCode.ShouldBe(0);
+
+        // Log in to see the private keys, and make a qualified request (PIN and QPIN).
+        await standard.Locator("[data-testid=action-login]").ClickAsync();
+        await dialog.SubmitAndCloseAsync(("pin", UnblockedPin));
+        await Assertions.Expect(standard.Locator("[data-testid=key][data-class=Private]")).Not.ToHaveCountAsync(0);
+        await page.Area("Qualified").Locator("[data-testid=action-new-request]").ClickAsync();
+        await page.Page.Locator("input[name=commonName]").FillAsync(DemoDevice.Holder);
+        await page.Page.Locator("[data-testid=request-continue]").ClickAsync();
+        await dialog.SubmitAndCloseAsync(("pin", UnblockedPin), ("qpin", DemoDevice.QPin));
+        await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
 
         portalFrames.ShouldNotBeEmpty("the circuit's frames were recorded");
-        foreach (var secret in new[] { NewPin, "7777" })
+        foreach (var secret in new[] { NewPin, "7777", NewPuk, UnblockedPin, DemoDevice.QPin, DemoDevice.Puk })
         {
             var codes = string.Join(",", secret.Select(c => (int)c));
-            portalFrames.ShouldAllBe(frame => !frame.Contains(secret) && !frame.Contains(codes));
-            product.Logs.ShouldNotContain(secret);
+            portalFrames.ShouldAllBe(frame => !frame.Contains(codes), $"the codes of {secret}");
             product.Logs.ShouldNotContain(codes);
+            if (secret.Length >= 7)
+            {
+                // Short digit strings may occur by chance (ports, timestamps); long ones may not.
+                portalFrames.ShouldAllBe(frame => !frame.Contains(secret), secret);
+                product.Logs.ShouldNotContain(secret);
+            }
         }
     }
 
@@ -76,6 +104,22 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await dialog.FinalTryConfirmation.CheckAsync();
         await dialog.SubmitAndCloseAsync(("current", DemoDevice.Pin), ("new", NewPin), ("repeat", NewPin));
         await Assertions.Expect(page.Area("Standard").Locator("[data-testid=pin-status][data-pin-kind=Pin]")).ToHaveAttributeAsync("data-pin-state", "Ok");
+    }
+
+    [Fact]
+    public async Task A_pin_the_device_says_must_be_changed_is_flagged_with_the_reason_and_the_change_clears_it()
+    {
+        await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
+        await product.Demo!.SetPinStateAsync(DemoDevice.QualifiedLabel, "user_to_be_changed = 1\n");
+        var page = new TokenPage(await browser.NewPageAsync());
+        await page.OpenAsync(product.PortalUrl);
+
+        var qualified = page.Area("Qualified");
+        await Assertions.Expect(qualified.Locator("[data-testid=pin-to-be-changed]")).ToContainTextAsync("Tovární hodnoty");
+        await qualified.Locator("[data-testid=change-now]").ClickAsync();
+        await new SecretDialog(page.Page).SubmitAndCloseAsync(("current", DemoDevice.QPin), ("new", "864213"), ("repeat", "864213"));
+
+        await Assertions.Expect(qualified.Locator("[data-testid=pin-to-be-changed]")).ToHaveCountAsync(0);
     }
 
     [Fact]

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Playwright;
+using Qtsp.Agent.Pkcs11;
+using Qtsp.Agent.Tokens;
+using Qtsp.Agent.Tokens.Operations;
+using Qtsp.E2E.Infrastructure;
+using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
+using Qtsp.TestSupport;
+using Shouldly;
+using Xunit.Abstractions;
+
+namespace Qtsp.E2E.Benchmarks;
+
+/// <summary>
+/// Key generation (an attested request: EC P-256 key pair, request signed on the device, service-key statement) and
+/// a signature (the qualified key, QPIN at every signature) through the bridge from the page, against the very same
+/// agent operations called in-process, on the same demo device (simulator over SoftHSM2). Run with eng/bench.sh.
+/// </summary>
+[Collection(BrowserTests.Name)]
+[Trait("Category", "Benchmark")]
+public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper output)
+{
+    private const int KeyGenerations = 20;
+    private const int Signatures = 100;
+    private const int WarmUp = 3;
+
+    [Fact]
+    public async Task KeyGenerationAndSigningThroughTheBridgeVersusInProcess()
+    {
+        await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(product.PortalUrl + "/token");
+        var device = page.Locator("[data-testid=device]");
+        await Assertions.Expect(device).ToHaveCountAsync(1);
+        var deviceId = (await device.GetAttributeAsync("data-device-id"))!;
+
+        var bridgeKeys = await page.EvaluateAsync<double[]>(
+            """
+            async ([deviceId, runs, warmUp, pin]) => {
+              const bridge = await import('/js/agent-bridge.js');
+              const codes = (text) => Array.from(text, (c) => c.charCodeAt(0));
+              const nonce = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+              const times = [];
+              for (let i = 0; i < warmUp + runs; i++) {
+                const start = performance.now();
+                const made = await bridge.invoke('CreateKeyRequest', {
+                  operationId: crypto.randomUUID(), deviceId, area: 'Standard', algorithm: 'EcP256', commonName: 'Benchmark',
+                  email: null, country: null, nonce: nonce(), pin: codes(pin), qualifiedPin: null, confirmFinalTry: false });
+                const elapsed = performance.now() - start;
+                if (made.error) throw new Error(JSON.stringify(made.error));
+                if (i >= warmUp) times.push(elapsed);
+                const removed = await bridge.invoke('DeleteObjects', {
+                  deviceId, area: 'Standard', objects: [{ kind: 'PrivateKey', idHex: made.value.keyIdHex, label: made.value.keyLabel }],
+                  pin: codes(pin), confirmFinalTry: false, withKeyPairs: true });
+                if (removed.error) throw new Error(JSON.stringify(removed.error));
+              }
+              return times;
+            }
+            """,
+            new object[] { deviceId, KeyGenerations, WarmUp, DemoDevice.Pin });
+
+        var bridgeSignatures = await page.EvaluateAsync<double[]>(
+            """
+            async ([deviceId, runs, warmUp, qpin]) => {
+              const bridge = await import('/js/agent-bridge.js');
+              const codes = (text) => Array.from(text, (c) => c.charCodeAt(0));
+              const challenge = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))));
+              const times = [];
+              for (let i = 0; i < warmUp + runs; i++) {
+                const start = performance.now();
+                const signed = await bridge.invoke('SignChallenge', {
+                  deviceId, area: 'Qualified', keyIdHex: '01', challenge, pin: codes(qpin), signaturePin: null, confirmFinalTry: false });
+                const elapsed = performance.now() - start;
+                if (signed.error) throw new Error(JSON.stringify(signed.error));
+                if (i >= warmUp) times.push(elapsed);
+              }
+              return times;
+            }
+            """,
+            new object[] { deviceId, Signatures, WarmUp, DemoDevice.QPin });
+
+        var (inProcessKeys, inProcessSignatures) = await InProcessAsync(product.Demo!);
+
+        Report("key generation + attested request (EC P-256)", bridgeKeys, inProcessKeys);
+        Report("signature with the qualified key (QPIN per signature)", bridgeSignatures, inProcessSignatures);
+        (await product.Demo!.ObjectsAsync(DemoDevice.StandardLabel, DemoDevice.Pin)).ShouldNotContain(o => o.Label.StartsWith("p11#", StringComparison.Ordinal));
+    }
+
+    private void Report(string operation, double[] bridge, double[] inProcess)
+    {
+        var through = Percentiles.Of(bridge);
+        var direct = Percentiles.Of(inProcess);
+        output.WriteLine($"{operation}");
+        output.WriteLine($"  through the bridge (browser → agent → device → browser): {through}");
+        output.WriteLine($"  in-process (same agent operation, no bridge):           {direct}");
+        output.WriteLine(FormattableString.Invariant($"  ratio of p50s {through.P50 / direct.P50:0.00}x, p95s {through.P95 / direct.P95:0.00}x"));
+    }
+
+    private static async Task<(double[] Keys, double[] Signatures)> InProcessAsync(DemoDevice demo)
+    {
+        foreach (var (name, value) in demo.Environment)
+        {
+            NativeEnvironment.Set(name, value);
+        }
+
+        using var module = Pkcs11Module.Load(await RepositoryPaths.SimulatorModuleAsync());
+        var readings = module.GetSlotList(tokenPresent: true).Select(slot => TokenReader.Read(module, slot)).OfType<SlotReading>().ToArray();
+        var snapshot = DeviceAssembler.Assemble(readings).Single();
+        var target = new DeviceTarget(module, snapshot, DeviceModelCatalogue.ById(snapshot.ModelId));
+        var scope = new OperationScope(_ => { }, CancellationToken.None);
+
+        var keys = new List<double>();
+        for (var i = 0; i < WarmUp + KeyGenerations; i++)
+        {
+            var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), snapshot.DeviceId, AreaKind.Standard, KeyAlgorithm.EcP256, "Benchmark", null, null, RandomNumberGenerator.GetBytes(32), Codes(DemoDevice.Pin), null, false);
+            var start = Stopwatch.GetTimestamp();
+            var made = RequestOperations.Create(target, command, scope, TimeProvider.System);
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (i >= WarmUp)
+            {
+                keys.Add(elapsed);
+            }
+
+            CleanupOperations.Delete(target, new ObjectDeletion(snapshot.DeviceId, AreaKind.Standard, [new ObjectRef(ObjectKind.PrivateKey, made.KeyIdHex, made.KeyLabel)], Codes(DemoDevice.Pin), false, WithKeyPairs: true), scope);
+        }
+
+        var challenge = RandomNumberGenerator.GetBytes(32);
+        var signatures = new List<double>();
+        for (var i = 0; i < WarmUp + Signatures; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            ChallengeOperations.Sign(target, new ChallengeSignature(snapshot.DeviceId, AreaKind.Qualified, "01", challenge, Codes(DemoDevice.QPin), null, false));
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (i >= WarmUp)
+            {
+                signatures.Add(elapsed);
+            }
+        }
+
+        return ([.. keys], [.. signatures]);
+    }
+
+    private static int[] Codes(string secret) => secret.Select(c => (int)c).ToArray();
+}
