@@ -6,8 +6,17 @@ namespace Qtsp.Portal.Features.Token;
 /// <summary>Rules for a token's label: at most 32 bytes (PKCS#11), and the CA's advice: no diacritics, spaces or special characters.</summary>
 public static partial class TokenLabels
 {
+    public const int MaxBytes = 32;
+
+    /// <summary>
+    /// How long the new name may be on this device: every area's label must fit in 32 bytes, and a qualified area
+    /// keeps its PIN-label suffix (" (Digital Signature PIN)").
+    /// </summary>
+    public static int MaxBytesFor(IEnumerable<string> areaLabels) =>
+        MaxBytes - areaLabels.Select(l => Encoding.UTF8.GetByteCount(l) - Encoding.UTF8.GetByteCount(Base(l))).DefaultIfEmpty(0).Max();
+
     /// <summary>A resource key naming what makes the label unusable, or null.</summary>
-    public static string? Problem(string label)
+    public static string? Problem(string label, int maxBytes)
     {
         var trimmed = label.Trim();
         if (trimmed.Length == 0)
@@ -15,7 +24,7 @@ public static partial class TokenLabels
             return "TokenCare.Rename.Empty";
         }
 
-        if (Encoding.UTF8.GetByteCount(trimmed) > 32)
+        if (Encoding.UTF8.GetByteCount(trimmed) > maxBytes)
         {
             return "TokenCare.Rename.TooLong";
         }

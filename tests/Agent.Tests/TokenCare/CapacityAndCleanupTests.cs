@@ -152,14 +152,14 @@ public sealed class CapacityAndCleanupTests
     {
         await using var rig = await StartAsync();
 
-        var renamed = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026"));
-        var tooLongForTheQualifiedArea = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026x"));
+        var renamed = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak26"));
+        var tooLongForTheQualifiedArea = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026"));
 
-        renamed.Value.ShouldBe("Novak2026");
-        tooLongForTheQualifiedArea.Error.ShouldBe(new AgentError(AgentErrorCode.InvalidInput), "\"Novak2026x (Digital Signature PIN)\" is 33 bytes");
+        renamed.Value.ShouldBe("Novak26");
+        tooLongForTheQualifiedArea.Error.ShouldBe(new AgentError(AgentErrorCode.InvalidInput), "\"Novak2026 (Digital Signature PIN)\" is 33 bytes");
         var device = await rig.DeviceAsync();
-        device.Areas.Select(a => a.Label).ShouldBe(["Novak2026", "Novak2026 (Digital Signature PIN)"]);
-        (await rig.Device.Pkcs11ToolAsync(DemoDevice.StandardLabel, "-T")).Output.ShouldNotContain("Novak2026", Case.Sensitive, "SoftHSM itself keeps its label: the rename lives in the module that offered it");
+        device.Areas.Select(a => a.Label).ShouldBe(["Novak26", "Novak26 (Digital Signature PIN)"]);
+        (await rig.Device.Pkcs11ToolAsync(DemoDevice.StandardLabel, "-T")).Output.ShouldNotContain("Novak26", Case.Sensitive, "SoftHSM itself keeps its label: the rename lives in the module that offered it");
     }
 
     private sealed class CapacityProblemComparer : IEqualityComparer<CapacityProblem?>
