@@ -60,9 +60,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await standard.Locator("[data-testid=action-login]").ClickAsync();
         await dialog.SubmitAndCloseAsync(("pin", UnblockedPin));
         await Assertions.Expect(standard.Locator("[data-testid=key][data-class=Private]")).Not.ToHaveCountAsync(0);
-        await page.Area("Qualified").Locator("[data-testid=action-new-request]").ClickAsync();
-        await page.Page.Locator("input[name=commonName]").FillAsync(DemoDevice.Holder);
-        await page.Page.Locator("[data-testid=request-continue]").ClickAsync();
+        await page.StartRequestAsync("Qualified", DemoDevice.Holder);
         await dialog.SubmitAndCloseAsync(("pin", UnblockedPin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
 
@@ -195,9 +193,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await page.OpenAsync(product.PortalUrl);
         demo.SetSlowness(TimeSpan.FromSeconds(4));
 
-        await page.Area("Standard").Locator("[data-testid=action-new-request]").ClickAsync();
-        await page.Page.Locator("input[name=commonName]").FillAsync(DemoDevice.Holder);
-        await page.Page.Locator("[data-testid=request-continue]").ClickAsync();
+        await page.StartRequestAsync("Standard", DemoDevice.Holder);
         var dialog = new SecretDialog(page.Page);
         await dialog.FillAsync(("pin", DemoDevice.Pin));
         await dialog.SubmitAsync();
@@ -256,10 +252,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
 
     private static async Task<(string Request, string Attestation)> CreateQualifiedRequestAsync(TokenPage page)
     {
-        await page.Area("Qualified").Locator("[data-testid=action-new-request]").ClickAsync();
-        await page.Page.Locator("input[name=commonName]").FillAsync(DemoDevice.Holder);
-        await page.Page.Locator("input[name=email]").FillAsync("jan.novak@example.cz");
-        await page.Page.Locator("[data-testid=request-continue]").ClickAsync();
+        await page.StartRequestAsync("Qualified", DemoDevice.Holder, "jan.novak@example.cz");
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
 

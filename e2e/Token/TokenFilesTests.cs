@@ -84,9 +84,7 @@ public sealed class TokenFilesTests(BrowserFixture browser)
         await page.OpenAsync(product.PortalUrl);
         demo.SetSlowness(TimeSpan.FromSeconds(3));
 
-        await page.Area("Standard").Locator("[data-testid=action-new-request]").ClickAsync();
-        await page.Page.Locator("input[name=commonName]").FillAsync(DemoDevice.Holder);
-        await page.Page.Locator("[data-testid=request-continue]").ClickAsync();
+        await page.StartRequestAsync("Standard", DemoDevice.Holder);
         var dialog = new SecretDialog(page.Page);
         await dialog.FillAsync(("pin", DemoDevice.Pin));
         await dialog.SubmitAsync();

@@ -20,6 +20,19 @@ public sealed class TokenPage(IPage page)
         await page.GotoAsync(portalUrl + "/token");
     }
 
+    /// <summary>Fills the request form of an area with the holder's name and continues to the PIN dialog.</summary>
+    public async Task StartRequestAsync(string area, string commonName, string? email = null)
+    {
+        await Area(area).Locator("[data-testid=action-new-request]").ClickAsync();
+        await page.Locator("input[name=commonName]").FillAsync(commonName);
+        if (email is not null)
+        {
+            await page.Locator("input[name=email]").FillAsync(email);
+        }
+
+        await page.Locator("[data-testid=request-continue]").ClickAsync();
+    }
+
     public Task WaitForStateAsync(string state, float timeoutMs = 10_000) =>
         page.Locator($"[data-testid=agent-state][data-state={state}]").WaitForAsync(new LocatorWaitForOptions { Timeout = timeoutMs });
 
