@@ -7,4 +7,10 @@ cd "$root"
 eng/prerequisites.sh test
 tests/Pkcs11Simulator/build.sh
 dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+
+source eng/test-postgres.sh
+trap test_postgres_stop EXIT
+test_postgres_start
+
+dotnet test tests/Portal.Tests --no-build -nologo --filter "Category=Benchmark" --logger "console;verbosity=detailed"
 dotnet test e2e --no-build -nologo --filter "Category=Benchmark" --logger "console;verbosity=detailed"

@@ -38,8 +38,11 @@ trap stop INT TERM EXIT
 
 (cd "$root/agent" && exec dotnet "bin/$configuration/net10.0/Agent.dll" "${agent_args[@]}") &
 pids+=($!)
+# Demo data at the first start (a fresh data folder): an organisation with a representative and applicants, the demo
+# device's holder Jan Novák, a support user and an RA operator; the portal prints their one-time passwords.
 (cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
-  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url") &
+  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" \
+  "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem") &
 pids+=($!)
 
 for _ in $(seq 1 120); do
@@ -51,6 +54,8 @@ cat <<INFO
   Portal:      $portal_url          (My token: $portal_url/token)
   Token agent: $agent_url
   Demo device: $data/demo  - PIN 1234, PUK 12341234, QPIN 123456, QPUK 123456
+  Sign-in:     the demo accounts and their passwords were printed above at the portal's first start
+               (to get new ones, stop and delete $data/portal)
   Press Ctrl+C to stop.
 
 INFO

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need when missing (apt, npm, NuGet restore), builds the
-# PKCS#11 simulator, and runs each test project including the browser (Playwright + Chromium) tests.
+# PKCS#11 simulator, starts a throwaway PostgreSQL server (eng/test-postgres.sh) and runs each test project
+# including the browser (Playwright + Chromium) tests.
 # Benchmarks are not part of this run: eng/bench.sh.
 set -euo pipefail
 
@@ -10,6 +11,10 @@ cd "$root"
 eng/prerequisites.sh test
 tests/Pkcs11Simulator/build.sh
 dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+
+source eng/test-postgres.sh
+trap test_postgres_stop EXIT
+test_postgres_start
 
 failed=()
 tests/Pkcs11Simulator/selftest.sh >/dev/null || failed+=("Pkcs11Simulator selftest")

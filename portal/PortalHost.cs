@@ -1,8 +1,16 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Qtsp.Portal.AgentBridge;
 using Qtsp.Portal.Components;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Token;
+using Qtsp.Portal.Features;
+using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Demo;
 using Radzen;
 
 namespace Qtsp.Portal;
@@ -10,7 +18,8 @@ namespace Qtsp.Portal;
 /// <summary>Composition of the portal: services, middleware and endpoints.</summary>
 public static class PortalHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configureServices">Replaces services after the portal's own (tests: a fake clock).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
 
@@ -23,10 +32,18 @@ public static class PortalHost
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 512 * 1024); // device snapshots arrive from the page
         builder.Services.AddRadzenComponents();
         builder.Services.AddPortalLocalization();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddPortalData(builder.Configuration, builder.Environment);
+        builder.Services.AddDataProtection().SetApplicationName("qtsp-portal");
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IDbContextFactory<PortalDbContext>>((options, factory) => options.XmlRepository = new DataProtectionKeyStore(factory));
+        builder.Services.AddPortalAccounts();
+        builder.Services.AddPortalFeatures(builder.Configuration);
         builder.Services.AddAgentBridge(builder.Configuration);
         builder.Services.AddTokenCare();
         builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         if (!app.Environment.IsDevelopment())
@@ -38,14 +55,34 @@ public static class PortalHost
         // empty response; the Router's NotFoundPage covers only navigation inside an interactive page.
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UsePortalLocalization();
+        app.UseRequestOrigin();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapCultureSwitch();
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapAccountEndpoints();
+        app.MapFeatureEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 
-    /// <summary>Work before serving: the database is created and migrated.</summary>
-    public static Task PrepareAsync(WebApplication app) => DatabaseSetup.MigrateAsync(app.Services);
+    /// <summary>Work before serving: the database is created and migrated, the roles exist, and the demo data when asked for.</summary>
+    public static async Task PrepareAsync(WebApplication app)
+    {
+        await DatabaseSetup.MigrateAsync(app.Services).ConfigureAwait(false);
+        await AccountSetup.EnsureRolesAsync(app.Services).ConfigureAwait(false);
+        var demo = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
+        if (demo.Enabled)
+        {
+            var accounts = await DemoData.SeedAsync(app.Services, demo, app.Services.GetRequiredService<TimeProvider>()).ConfigureAwait(false);
+            if (accounts.Count > 0)
+            {
+                // Printed on the console only, once: never logged (log sinks keep what they get).
+                await Console.Out.WriteLineAsync(DemoData.Describe(accounts)).ConfigureAwait(false);
+                await Console.Out.FlushAsync().ConfigureAwait(false);
+            }
+        }
+    }
 }

@@ -24,6 +24,7 @@ public sealed class BridgeRoundTripBenchmark(BrowserFixture browser, ITestOutput
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = await browser.NewPageAsync();
+        await page.SignInAsync(product, product.Accounts.Holder);
         await page.GotoAsync(product.PortalUrl + "/token");
         var device = page.Locator("[data-testid=device]");
         await Assertions.Expect(device).ToHaveCountAsync(1);

@@ -31,6 +31,7 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = await browser.NewPageAsync();
+        await page.SignInAsync(product, product.Accounts.Holder);
         await page.GotoAsync(product.PortalUrl + "/token");
         var device = page.Locator("[data-testid=device]");
         await Assertions.Expect(device).ToHaveCountAsync(1);

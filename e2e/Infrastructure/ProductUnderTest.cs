@@ -32,6 +32,14 @@ public sealed class ProductUnderTest : IAsyncDisposable
 
     public DemoDevice? Demo { get; private init; }
 
+    /// <summary>The portal's SQLite database, for checking what it recorded.</summary>
+    public string DatabasePath => Path.Combine(_dataDirectory, "portal", "portal.db");
+
+    /// <summary>The demo accounts as the portal printed them at its first start (read from its output, as a person reads them).</summary>
+    public DemoAccounts Accounts => _accounts ??= DemoAccounts.Parse(_portal?.Output ?? "");
+
+    private DemoAccounts? _accounts;
+
     public string Logs => $"--- agent ---\n{_agent?.Output}\n--- portal ---\n{_portal?.Output}";
 
     /// <summary>The README's setup: the demo eToken through the simulator, agent and portal.</summary>
@@ -60,6 +68,9 @@ public sealed class ProductUnderTest : IAsyncDisposable
             $"--Portal:DataDirectory={Path.Combine(_dataDirectory, "portal")}",
             $"--AgentBridge:Url={AgentUrl}",
             "--AgentBridge:RetryMilliseconds=500",
+            // The run command's demo data (eng/run.sh): accounts whose one-time passwords the portal prints at first start.
+            "--Demo:Enabled=true",
+            .. Demo is null ? Array.Empty<string>() : [$"--Demo:ServiceKeyPath={Path.Combine(Demo.Directory, "service-key.pub.pem")}"],
             .. _portalArguments,
         ]);
         await Task.WhenAll(agentStart, _portal.WaitUntilServingAsync(PortalUrl + "/health")).ConfigureAwait(false);

@@ -13,6 +13,7 @@ public sealed class LanguageTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = await browser.NewPageAsync(locale: "en-US");
 
+        await page.SignInAsync(product, product.Accounts.Holder);
         await page.GotoAsync(product.PortalUrl + "/token");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Můj token");
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "cs");

@@ -15,6 +15,7 @@ public sealed class ReconnectTests(BrowserFixture browser)
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = await browser.NewPageAsync();
+        await page.SignInAsync(product, product.Accounts.Holder);
         await page.GotoAsync(product.PortalUrl + "/token");
         await Assertions.Expect(page.Locator("[data-testid=device]")).ToHaveCountAsync(1);
         var modal = page.Locator("#components-reconnect-modal");

@@ -14,7 +14,7 @@ public sealed class AgentLinkTests(BrowserFixture browser)
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
         await page.Page.EvaluateAsync("() => { window.__sameDocument = true; }");
 
@@ -39,7 +39,7 @@ public sealed class AgentLinkTests(BrowserFixture browser)
         await product.StopAgentAsync();
         var page = new TokenPage(await browser.NewPageAsync());
 
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await page.WaitForStateAsync("not-running", timeoutMs: 5_000);
         await Assertions.Expect(page.AgentState).ToContainTextAsync("neběží");
@@ -51,7 +51,7 @@ public sealed class AgentLinkTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync(allowedOrigins: _ => ["https://portal.other-ca.example"]);
         var page = new TokenPage(await browser.NewPageAsync());
 
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await page.WaitForStateAsync("origin-refused", timeoutMs: 5_000);
         await Assertions.Expect(page.AgentState).ToContainTextAsync(product.PortalUrl);

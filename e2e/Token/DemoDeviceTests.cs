@@ -19,7 +19,7 @@ public sealed class DemoDeviceTests(BrowserFixture browser) : IAsyncLifetime
     public async Task ShowsTheDemoDeviceWithBothAreasCertificateAndServiceKey()
     {
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(_product.PortalUrl);
+        await page.OpenAsync(_product);
 
         await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
         var device = page.Devices.First;
@@ -37,7 +37,7 @@ public sealed class DemoDeviceTests(BrowserFixture browser) : IAsyncLifetime
     public async Task ListsExactlyWhatPkcs11ToolListsOnEachArea()
     {
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(_product.PortalUrl);
+        await page.OpenAsync(_product);
         await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
 
         var demo = _product.Demo!;

@@ -17,7 +17,7 @@ public sealed class HotPlugTests(BrowserFixture browser) : IAsyncLifetime
     public async Task RemovedDeviceDisappearsAndReturnsWhenPluggedInAgain()
     {
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(_product.PortalUrl);
+        await page.OpenAsync(_product);
         await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
 
         _product.Demo!.Unplug();

@@ -33,7 +33,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
                 socket.FrameReceived += (_, frame) => portalFrames.Enqueue(frame.Text ?? Convert.ToBase64String(frame.Binary ?? []));
             }
         };
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         var dialog = new SecretDialog(page.Page);
         var standard = page.Area("Standard");
 
@@ -64,17 +64,26 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await dialog.SubmitAndCloseAsync(("pin", UnblockedPin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
 
+        // The portal recorded the outcomes (who, which device), and nothing secret.
+        var audit = await AuditAsync(product, "token.pin.%");
+        audit.Select(a => a.Action).ShouldBe(["token.pin.changed", "token.pin.changed", "token.pin.changed", "token.pin.unblocked"]);
+        audit.ShouldAllBe(a => a.Actor == product.Accounts.Holder.UserName && a.Subject == $"device-serial:{demo.Serial}");
+        audit[0].Details.ShouldContain("PinIncorrect");
+        audit[1].Details.ShouldContain("Succeeded");
+
         portalFrames.ShouldNotBeEmpty("the circuit's frames were recorded");
         foreach (var secret in new[] { NewPin, "7777", NewPuk, UnblockedPin, DemoDevice.QPin, DemoDevice.Puk })
         {
             var codes = string.Join(",", secret.Select(c => (int)c));
             portalFrames.ShouldAllBe(frame => !frame.Contains(codes), $"the codes of {secret}");
             product.Logs.ShouldNotContain(codes);
+            audit.ShouldAllBe(a => !a.Details.Contains(codes));
             if (secret.Length >= 7)
             {
                 // Short digit strings may occur by chance (ports, timestamps); long ones may not.
                 portalFrames.ShouldAllBe(frame => !frame.Contains(secret), secret);
                 product.Logs.ShouldNotContain(secret);
+                audit.ShouldAllBe(a => !a.Details.Contains(secret));
             }
         }
     }
@@ -85,7 +94,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         await product.Demo!.SetPinStateAsync(DemoDevice.StandardLabel, "user_remaining = 2\n");
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         var dialog = new SecretDialog(page.Page);
 
         await page.Area("Standard").Locator("[data-testid=action-change-pin]").ClickAsync();
@@ -110,7 +119,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         await product.Demo!.SetPinStateAsync(DemoDevice.QualifiedLabel, "user_to_be_changed = 1\n");
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         var qualified = page.Area("Qualified");
         await Assertions.Expect(qualified.Locator("[data-testid=pin-to-be-changed]")).ToContainTextAsync("Tovární hodnoty");
@@ -126,7 +135,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         await product.Demo!.SetPinStateAsync(DemoDevice.StandardLabel, "user_locked = 1\n");
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         var area = page.Area("Standard");
         await Assertions.Expect(area.Locator("[data-testid=pin-status][data-pin-kind=Pin]")).ToHaveAttributeAsync("data-pin-state", "Locked");
@@ -145,7 +154,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var demo = product.Demo!;
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         var qualified = page.Area("Qualified");
 
         var (request, attestation) = await CreateQualifiedRequestAsync(page);
@@ -190,7 +199,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var demo = product.Demo!;
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         demo.SetSlowness(TimeSpan.FromSeconds(4));
 
         await page.StartRequestAsync("Standard", DemoDevice.Holder);
@@ -213,7 +222,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         var demo = product.Demo!;
         (await demo.Pkcs11ToolAsync(DemoDevice.StandardLabel, "--login", "--pin", DemoDevice.Pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", "p11#cafe", "--id", "cafe")).ExitCode.ShouldBe(0);
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         await page.Page.Locator("[data-testid=action-refresh]").ClickAsync();
         var standard = page.Area("Standard");
         await Assertions.Expect(standard.Locator("[data-testid=capacity-warning]")).ToHaveAttributeAsync("data-issue", "OrphanKeys");
@@ -237,7 +246,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var demo = product.Demo!;
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await page.Page.Locator("[data-testid=action-complaint]").ClickAsync();
         await page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Pokračovat" }).ClickAsync();
@@ -250,11 +259,30 @@ public sealed class TokenCareTests(BrowserFixture browser)
         (await demo.ObjectsAsync(DemoDevice.StandardLabel, "12345678")).Select(o => o.Label).Distinct().ShouldBe(["SERVICE KEY"]);
     }
 
+    private static async Task<List<(string Action, string Actor, string Subject, string Details)>> AuditAsync(ProductUnderTest product, string actions)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={product.DatabasePath};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Action, Actor, Subject, Details FROM AuditEvents WHERE Action LIKE $actions ORDER BY Id";
+        command.Parameters.AddWithValue("$actions", actions);
+        var events = new List<(string, string, string, string)>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            events.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return events;
+    }
+
     private static async Task<(string Request, string Attestation)> CreateQualifiedRequestAsync(TokenPage page)
     {
         await page.StartRequestAsync("Qualified", DemoDevice.Holder, "jan.novak@example.cz");
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
+        // The demo data registers the demo device's service key, so the portal checks the statement against it.
+        await Assertions.Expect(page.Page.Locator("[data-testid=request-attestation]")).ToHaveAttributeAsync("data-check", "Verified");
 
         var directory = RepositoryPaths.NewTemporaryDirectory("e2e-downloads");
         var request = await DownloadAsync(page.Page, "[data-testid=download-request]", Path.Combine(directory, "request.csr"));

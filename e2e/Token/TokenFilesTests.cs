@@ -23,7 +23,7 @@ public sealed class TokenFilesTests(BrowserFixture browser)
         var pfx = Path.Combine(directory, "backup.p12");
         await File.WriteAllBytesAsync(pfx, certificate.Export(X509ContentType.Pfx, "Zaloha-2026"));
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await page.Area("Standard").Locator("[data-testid=action-import]").ClickAsync();
         var dialog = new SecretDialog(page.Page);
@@ -58,7 +58,7 @@ public sealed class TokenFilesTests(BrowserFixture browser)
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await page.Page.Locator("[data-testid=action-rename]").ClickAsync();
         var label = page.Page.Locator("[data-testid=rename-label] , input.rz-textbox").First;
@@ -81,7 +81,7 @@ public sealed class TokenFilesTests(BrowserFixture browser)
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
         var demo = product.Demo!;
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
         demo.SetSlowness(TimeSpan.FromSeconds(3));
 
         await page.StartRequestAsync("Standard", DemoDevice.Holder);

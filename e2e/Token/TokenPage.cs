@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Qtsp.E2E.Infrastructure;
 
 namespace Qtsp.E2E.Token;
 
@@ -15,9 +16,14 @@ public sealed class TokenPage(IPage page)
 
     public ILocator Area(string kind) => page.Locator($"[data-testid=area][data-area-kind={kind}]");
 
-    public async Task OpenAsync(string portalUrl)
+    /// <summary>Signs in as the demo device's holder (Jan Novák) and opens My token.</summary>
+    public async Task OpenAsync(ProductUnderTest product)
     {
-        await page.GotoAsync(portalUrl + "/token");
+        await page.SignInAsync(product, product.Accounts.Holder, "/token");
+        if (!page.Url.EndsWith("/token", StringComparison.Ordinal))
+        {
+            await page.GotoAsync(product.PortalUrl + "/token");
+        }
     }
 
     /// <summary>Fills the request form of an area with the holder's name and continues to the PIN dialog.</summary>

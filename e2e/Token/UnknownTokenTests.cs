@@ -20,7 +20,7 @@ public sealed class UnknownTokenTests(BrowserFixture browser)
             [RepositoryPaths.SoftHsmModule],
             new Dictionary<string, string> { ["SOFTHSM2_CONF"] = workspace.ConfigPath }));
         var page = new TokenPage(await browser.NewPageAsync());
-        await page.OpenAsync(product.PortalUrl);
+        await page.OpenAsync(product);
 
         await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
         var area = page.Area("Standard");

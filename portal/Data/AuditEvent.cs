@@ -23,4 +23,7 @@ public sealed class AuditEvent
 
     /// <summary>Further facts as JSON; never secrets.</summary>
     public string? Details { get; set; }
+
+    /// <summary>The support session the action was taken in (its reason names the ticket).</summary>
+    public long? SupportSessionId { get; set; }
 }

@@ -24,7 +24,9 @@ public static class DatabaseSetup
             connectionString = $"Data Source={Path.Combine(dataDirectory, "portal.db")}";
         }
 
-        services.AddDbContext<PortalDbContext>(options => Configure(options, provider, connectionString));
+        // Services create a context per operation (a Blazor circuit lives long); Identity and health checks take the scoped one.
+        services.AddDbContextFactory<PortalDbContext>(options => Configure(options, provider, connectionString));
+        services.AddDbContext<PortalDbContext>(options => Configure(options, provider, connectionString), optionsLifetime: ServiceLifetime.Singleton);
         return services;
     }
 
@@ -33,7 +35,11 @@ public static class DatabaseSetup
         _ = provider switch
         {
             DatabaseProvider.Sqlite => options.UseSqlite(connectionString),
-            DatabaseProvider.PostgreSql => options.UseNpgsql(connectionString),
+            // A server restart or a network blip breaks the pooled connections: EF retries the operation on a new
+            // connection (transient errors only, a few seconds in all); beyond that the user is told the database is
+            // unavailable and nothing was changed (see DataUnavailableException).
+            DatabaseProvider.PostgreSql => options.UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(
+                maxRetryCount: RetryCount, maxRetryDelay: MaxRetryDelay, errorCodesToAdd: RestartErrorCodes)),
             _ => throw new ArgumentOutOfRangeException(nameof(provider)),
         };
 
@@ -41,6 +47,16 @@ public static class DatabaseSetup
         // snapshot and EF skips its pending-changes check. The schema tests prove instead that the migrated
         // schema is exactly the schema of the model.
     }
+
+    public const int RetryCount = 4;
+
+    /// <summary>
+    /// What a pooled connection reports after the server restarted (admin shutdown, crash shutdown, cannot connect now):
+    /// worth another attempt on a fresh connection, which Npgsql does not count as transient by itself.
+    /// </summary>
+    public static readonly string[] RestartErrorCodes = ["57P01", "57P02", "57P03"];
+
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     public static async Task MigrateAsync(IServiceProvider services)
     {

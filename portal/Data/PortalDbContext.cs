@@ -1,14 +1,46 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Qtsp.Portal.Data;
 
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : DbContext(options)
+public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
+    /// <summary>Enums are stored by name: readable in the database and in exports, and safe against reordering.</summary>
+    private const int EnumMaxLength = 32;
+
+    /// <summary>
+    /// PostgreSQL compares the search keys byte by byte, whatever the database's locale: a prefix is then exactly an index
+    /// range (SQLite's default collation already is binary).
+    /// </summary>
+    public const string BinaryCollation = "C";
+
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    public DbSet<Organisation> Organisations => Set<Organisation>();
+
+    public DbSet<Applicant> Applicants => Set<Applicant>();
+
+    public DbSet<SecureDevice> SecureDevices => Set<SecureDevice>();
+
+    public DbSet<DeviceBinding> DeviceBindings => Set<DeviceBinding>();
+
+    public DbSet<Certificate> Certificates => Set<Certificate>();
+
+    public DbSet<CertificateRequest> CertificateRequests => Set<CertificateRequest>();
+
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    public DbSet<SupportSession> SupportSessions => Set<SupportSession>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
     {
-        modelBuilder.Entity<AuditEvent>(audit =>
+        base.OnModelCreating(builder);
+        var binaryCollation = Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL" ? BinaryCollation : null;
+
+        builder.Entity<AuditEvent>(audit =>
         {
             audit.ToTable("AuditEvents");
             audit.Property(a => a.Actor).HasMaxLength(256);
@@ -18,8 +50,142 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
             audit.Property(a => a.SourceAddress).HasMaxLength(64);
             audit.HasIndex(a => a.OccurredAtUtc);
             audit.HasIndex(a => new { a.Subject, a.OccurredAtUtc });
+            audit.HasIndex(a => new { a.Actor, a.OccurredAtUtc });
+            audit.HasIndex(a => a.SupportSessionId);
+        });
+
+        builder.Entity<PortalUser>(user =>
+        {
+            user.Property(u => u.DisplayName).HasMaxLength(PortalUser.DisplayNameMaxLength);
+            user.HasOne(u => u.Organisation).WithMany().HasForeignKey(u => u.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+            user.HasOne(u => u.Applicant).WithMany().HasForeignKey(u => u.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            user.HasIndex(u => u.ApplicantId).IsUnique();
+        });
+
+        builder.Entity<Organisation>(organisation =>
+        {
+            organisation.ToTable("Organisations");
+            organisation.Property(o => o.Name).HasMaxLength(200);
+            organisation.Property(o => o.CompanyId).HasMaxLength(16);
+            organisation.Property(o => o.ContractNumber).HasMaxLength(32);
+            organisation.HasIndex(o => o.CompanyId).IsUnique();
+            organisation.HasIndex(o => o.ContractNumber).IsUnique();
+        });
+
+        builder.Entity<Applicant>(applicant =>
+        {
+            applicant.ToTable("Applicants");
+            applicant.Property(a => a.FirstName).HasMaxLength(Applicant.NameMaxLength);
+            applicant.Property(a => a.LastName).HasMaxLength(Applicant.NameMaxLength);
+            applicant.Property(a => a.Email).HasMaxLength(Applicant.EmailMaxLength);
+            applicant.Property(a => a.Phone).HasMaxLength(Applicant.PhoneMaxLength);
+            applicant.Property(a => a.EmployeeNumber).HasMaxLength(Applicant.EmployeeNumberMaxLength).UseCollation(binaryCollation);
+            applicant.Property(a => a.PersonalIdentifier).HasMaxLength(Applicant.PersonalIdentifierMaxLength);
+            applicant.Property(a => a.BlockedReason).HasMaxLength(Applicant.ReasonMaxLength);
+            applicant.Property(a => a.SearchName).HasMaxLength(2 * Applicant.NameMaxLength + 1).UseCollation(binaryCollation);
+            applicant.Property(a => a.SearchNameReversed).HasMaxLength(2 * Applicant.NameMaxLength + 1).UseCollation(binaryCollation);
+            applicant.Property(a => a.Revision).IsConcurrencyToken();
+            applicant.Ignore(a => a.DisplayName);
+            applicant.HasOne(a => a.Organisation).WithMany().HasForeignKey(a => a.OrganisationId).OnDelete(DeleteBehavior.Restrict);
+            applicant.HasIndex(a => new { a.OrganisationId, a.SearchName });
+            applicant.HasIndex(a => new { a.OrganisationId, a.SearchNameReversed });
+            applicant.HasIndex(a => new { a.OrganisationId, a.EmployeeNumber }).IsUnique();
+        });
+
+        builder.Entity<SecureDevice>(device =>
+        {
+            device.ToTable("SecureDevices");
+            device.Property(d => d.ModelId).HasMaxLength(64);
+            device.Property(d => d.SerialNumber).HasMaxLength(64).UseCollation(binaryCollation);
+            Enum(device.Property(d => d.Status));
+            device.HasIndex(d => d.SerialNumber).IsUnique();
+        });
+
+        builder.Entity<DeviceBinding>(binding =>
+        {
+            binding.ToTable("DeviceBindings");
+            binding.Property(b => b.CreatedBy).HasMaxLength(256);
+            binding.Property(b => b.CancelledBy).HasMaxLength(256);
+            binding.Property(b => b.CancellationReason).HasMaxLength(Applicant.ReasonMaxLength);
+            binding.Ignore(b => b.IsActive);
+            binding.HasOne(b => b.Device).WithMany().HasForeignKey(b => b.DeviceId).OnDelete(DeleteBehavior.Restrict);
+            binding.HasOne(b => b.Applicant).WithMany().HasForeignKey(b => b.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            // One person per device at a time: at most one binding of a device is not cancelled.
+            binding.HasIndex(b => b.DeviceId).IsUnique().HasFilter("\"CancelledAtUtc\" IS NULL").HasDatabaseName("IX_DeviceBindings_DeviceId_Active");
+            binding.HasIndex(b => new { b.DeviceId, b.CreatedAtUtc });
+            binding.HasIndex(b => b.ApplicantId);
+        });
+
+        builder.Entity<Certificate>(certificate =>
+        {
+            certificate.ToTable("Certificates");
+            certificate.Property(c => c.SerialNumber).HasMaxLength(64);
+            certificate.Property(c => c.Issuer).HasMaxLength(512);
+            certificate.Property(c => c.Subject).HasMaxLength(512);
+            certificate.Property(c => c.RevokedBy).HasMaxLength(256);
+            certificate.Property(c => c.RevocationReason).HasMaxLength(Applicant.ReasonMaxLength);
+            Enum(certificate.Property(c => c.Type));
+            Enum(certificate.Property(c => c.Status));
+            certificate.HasOne(c => c.Device).WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Restrict);
+            certificate.HasOne(c => c.Applicant).WithMany().HasForeignKey(c => c.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            certificate.HasIndex(c => new { c.Issuer, c.SerialNumber }).IsUnique();
+            certificate.HasIndex(c => new { c.ApplicantId, c.NotAfterUtc });
+            certificate.HasIndex(c => c.DeviceId);
+        });
+
+        builder.Entity<CertificateRequest>(request =>
+        {
+            request.ToTable("CertificateRequests");
+            request.Property(r => r.RequestNumber).HasMaxLength(CertificateRequest.RequestNumberLength);
+            request.Property(r => r.SubjectName).HasMaxLength(2 * Applicant.NameMaxLength + 1);
+            request.Property(r => r.Email).HasMaxLength(Applicant.EmailMaxLength);
+            request.Property(r => r.Phone).HasMaxLength(Applicant.PhoneMaxLength);
+            request.Property(r => r.CreatedBy).HasMaxLength(256);
+            request.Property(r => r.DecidedBy).HasMaxLength(256);
+            Enum(request.Property(r => r.Type));
+            Enum(request.Property(r => r.Kind));
+            Enum(request.Property(r => r.Status));
+            request.HasOne(r => r.Applicant).WithMany().HasForeignKey(r => r.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            request.HasOne(r => r.Device).WithMany().HasForeignKey(r => r.DeviceId).OnDelete(DeleteBehavior.Restrict);
+            request.HasOne(r => r.Certificate).WithMany().HasForeignKey(r => r.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            request.HasIndex(r => r.RequestNumber).IsUnique();
+            request.HasIndex(r => new { r.ApplicantId, r.CreatedAtUtc });
+            request.HasIndex(r => r.DeviceId);
+            request.HasIndex(r => r.CertificateId);
+        });
+
+        builder.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("OutboxMessages");
+            message.Property(m => m.Kind).HasMaxLength(64);
+            message.Property(m => m.Recipient).HasMaxLength(Applicant.EmailMaxLength);
+            message.Property(m => m.Subject).HasMaxLength(300);
+            message.Property(m => m.LastError).HasMaxLength(1000);
+            message.HasIndex(m => new { m.SentAtUtc, m.NextAttemptAtUtc });
+        });
+
+        builder.Entity<SupportSession>(session =>
+        {
+            session.ToTable("SupportSessions");
+            session.Property(s => s.StaffUserName).HasMaxLength(256);
+            session.Property(s => s.CustomerUserName).HasMaxLength(256);
+            session.Property(s => s.Reason).HasMaxLength(200);
+            session.Property(s => s.SourceAddress).HasMaxLength(64);
+            Enum(session.Property(s => s.EndReason));
+            session.HasOne<PortalUser>().WithMany().HasForeignKey(s => s.StaffUserId).OnDelete(DeleteBehavior.Restrict);
+            session.HasOne<PortalUser>().WithMany().HasForeignKey(s => s.CustomerUserId).OnDelete(DeleteBehavior.Restrict);
+            session.HasIndex(s => new { s.StaffUserId, s.EndedAtUtc });
+            session.HasIndex(s => new { s.CustomerUserId, s.StartedAtUtc });
+        });
+
+        builder.Entity<DataProtectionKey>(key =>
+        {
+            key.ToTable("DataProtectionKeys");
+            key.Property(k => k.FriendlyName).HasMaxLength(256);
         });
     }
+
+    private static void Enum<TEnum>(PropertyBuilder<TEnum> property) => property.HasConversion<string>().HasMaxLength(EnumMaxLength);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

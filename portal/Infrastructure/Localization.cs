@@ -37,7 +37,7 @@ public static class Localization
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                 new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
-        });
+        }).AllowAnonymous(); // the sign-in page offers the switch too
         return endpoints;
     }
 

@@ -62,7 +62,13 @@ public sealed class MigratedSchemaTests
         var migrated = await MigratedSchemaAsync(migratedDatabase);
         var model = await ModelSchemaAsync(modelDatabase);
 
-        model.Tables.Select(t => t.Name).ShouldContain("AuditEvents");
+        model.Tables.Select(t => t.Name).ShouldBe(
+            [
+                "Applicants", "AspNetRoleClaims", "AspNetRoles", "AspNetUserClaims", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
+                "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "DataProtectionKeys", "DeviceBindings", "Organisations",
+                "OutboxMessages", "SecureDevices", "SupportSessions",
+            ],
+            ignoreOrder: true);
         ShouldBeSameSchema(migrated, model, "migrated", "model");
     }
 
@@ -87,6 +93,7 @@ public sealed class MigratedSchemaTests
         var known = db.Database.GetMigrations().ToArray();
         known.Length.ShouldBe(migrationTypes.Length);
         known.ShouldContain("20261122000001_AuditEvents");
+        known.ShouldContain("20261123000001_CustomerData");
         known.ShouldBe(known.Order(StringComparer.Ordinal).ToArray(), "migration ids sort in the order they apply");
         (await db.Database.GetAppliedMigrationsAsync()).ShouldBe(known);
         (await db.Database.GetPendingMigrationsAsync()).ShouldBeEmpty();
@@ -148,8 +155,7 @@ public sealed class MigratedSchemaTests
         using var database = SqliteDatabase.Create("schema-reader");
         var schema = await MigratedSchemaAsync(database);
 
-        var audit = schema.Tables.ShouldHaveSingleItem();
-        audit.Name.ShouldBe("AuditEvents");
+        var audit = schema.Tables.Single(t => t.Name == "AuditEvents");
         audit.PrimaryKey.ShouldBe(["Id"]);
         var columns = audit.Columns.ToDictionary(c => c.Name);
         columns["Id"].ShouldBe(new ColumnSchema("Id", "INTEGER", Nullable: false, Default: null, Identity: true));
@@ -157,8 +163,85 @@ public sealed class MigratedSchemaTests
         columns["OnBehalfOf"].Nullable.ShouldBeTrue();
         columns["OccurredAtUtc"].Nullable.ShouldBeFalse();
         audit.Indexes.Select(i => (i.Name, string.Join(",", i.Columns), i.Unique)).ShouldBe(
-            [("IX_AuditEvents_OccurredAtUtc", "OccurredAtUtc", false), ("IX_AuditEvents_Subject_OccurredAtUtc", "Subject,OccurredAtUtc", false)],
+            [
+                ("IX_AuditEvents_OccurredAtUtc", "OccurredAtUtc", false), ("IX_AuditEvents_Subject_OccurredAtUtc", "Subject,OccurredAtUtc", false),
+                ("IX_AuditEvents_Actor_OccurredAtUtc", "Actor,OccurredAtUtc", false), ("IX_AuditEvents_SupportSessionId", "SupportSessionId", false),
+            ],
             ignoreOrder: true);
+        var bindings = schema.Tables.Single(t => t.Name == "DeviceBindings");
+        bindings.Indexes.Single(i => i.Name == "IX_DeviceBindings_DeviceId_Active").ShouldBe(
+            new IndexSchema("IX_DeviceBindings_DeviceId_Active", ["DeviceId"], Unique: true, Filter: "\"CancelledAtUtc\" IS NULL"), new IndexSchemaComparer());
+        bindings.ForeignKeys.ShouldContain(f => f.PrincipalTable == "SecureDevices" && f.OnDelete == "RESTRICT");
+    }
+
+    [Fact]
+    public async Task Postgres_reader_sees_types_lengths_collations_identity_filters_and_delete_rules()
+    {
+        using var database = await PostgresDatabase.CreateAsync("schema-reader");
+        var schema = await MigratedSchemaAsync(database);
+
+        var audit = schema.Tables.Single(t => t.Name == "AuditEvents");
+        audit.PrimaryKey.ShouldBe(["Id"]);
+        var columns = audit.Columns.ToDictionary(c => c.Name);
+        columns["Id"].ShouldBe(new ColumnSchema("Id", "bigint", Nullable: false, Default: null, Identity: true));
+        columns["Actor"].ShouldBe(new ColumnSchema("Actor", "character varying(256)", Nullable: false, Default: null, Identity: false));
+        columns["OccurredAtUtc"].StoreType.ShouldBe("timestamp with time zone");
+        columns["Details"].ShouldBe(new ColumnSchema("Details", "text", Nullable: true, Default: null, Identity: false));
+
+        var applicants = schema.Tables.Single(t => t.Name == "Applicants").Columns.ToDictionary(c => c.Name);
+        applicants["SearchName"].StoreType.ShouldBe("character varying(201) COLLATE \"C\"");
+        applicants["LastName"].StoreType.ShouldBe("character varying(100)");
+        applicants["DateOfBirth"].StoreType.ShouldBe("date");
+        applicants["IsBlocked"].StoreType.ShouldBe("boolean");
+        schema.Tables.Single(t => t.Name == "Certificates").Columns.Single(c => c.Name == "Der").StoreType.ShouldBe("bytea");
+
+        var bindings = schema.Tables.Single(t => t.Name == "DeviceBindings");
+        var active = bindings.Indexes.Single(i => i.Name == "IX_DeviceBindings_DeviceId_Active");
+        active.Unique.ShouldBeTrue();
+        active.Columns.ShouldBe(["DeviceId"]);
+        active.Filter.ShouldBe("(\"CancelledAtUtc\" IS NULL)");
+        bindings.ForeignKeys.ShouldContain(f => f.PrincipalTable == "SecureDevices" && f.OnDelete == "RESTRICT" && f.Columns.Count == 1 && f.Columns[0] == "DeviceId");
+        schema.Tables.Single(t => t.Name == "AspNetUserRoles").PrimaryKey.ShouldBe(["UserId", "RoleId"]);
+        schema.Tables.Single(t => t.Name == "AspNetUserClaims").ForeignKeys.ShouldHaveSingleItem().OnDelete.ShouldBe("CASCADE");
+        schema.OtherObjects.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("DROP INDEX \"IX_AuditEvents_OccurredAtUtc\"", "index AuditEvents.IX_AuditEvents_OccurredAtUtc (OccurredAtUtc)")]
+    [InlineData("ALTER TABLE \"AuditEvents\" ADD COLUMN \"Extra\" text NULL", "column AuditEvents.Extra text NULL")]
+    [InlineData("ALTER TABLE \"Applicants\" ALTER COLUMN \"SearchName\" TYPE character varying(201) COLLATE \"default\"", "column Applicants.SearchName character varying(201) COLLATE \"C\" NOT NULL")]
+    [InlineData("ALTER TABLE \"Applicants\" ALTER COLUMN \"LastName\" TYPE character varying(120)", "column Applicants.LastName character varying(100) NOT NULL")]
+    [InlineData("CREATE UNIQUE INDEX \"IX_Other\" ON \"AuditEvents\" (\"Action\") WHERE \"Subject\" IS NOT NULL", "index AuditEvents.IX_Other (Action) UNIQUE WHERE (\"Subject\" IS NOT NULL)")]
+    [InlineData("CREATE VIEW \"Everything\" AS SELECT 1 AS one", "object view Everything")]
+    public async Task The_comparison_notices_a_difference_in_postgres(string alteration, string expectedLine)
+    {
+        using var database = await PostgresDatabase.CreateAsync("schema-altered");
+        using var modelDatabase = await PostgresDatabase.CreateAsync("schema-altered-model");
+        var model = await ModelSchemaAsync(modelDatabase);
+        await ModelSchemaAsync(database);
+        await using (var connection = await database.OpenAsync())
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = alteration;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        DatabaseSchema altered;
+        await using (var connection = await database.OpenAsync())
+        {
+            altered = await database.SchemaReader.ReadAsync(connection);
+        }
+
+        var failure = Should.Throw<ShouldAssertException>(() => ShouldBeSameSchema(altered, model, "altered", "model"));
+        failure.Message.ShouldContain(expectedLine);
+    }
+
+    private sealed class IndexSchemaComparer : IEqualityComparer<IndexSchema>
+    {
+        public bool Equals(IndexSchema? x, IndexSchema? y) =>
+            x is not null && y is not null && x.Name == y.Name && x.Columns.SequenceEqual(y.Columns) && x.Unique == y.Unique && x.Filter == y.Filter;
+
+        public int GetHashCode(IndexSchema obj) => obj.Name.GetHashCode(StringComparison.Ordinal);
     }
 
     [Theory]

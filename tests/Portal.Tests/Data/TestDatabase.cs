@@ -16,14 +16,15 @@ public interface ITestDatabase : IDisposable
     Task<DbConnection> OpenAsync();
 }
 
-/// <summary>The providers the schema tests run on. PostgreSQL joins with its own <see cref="ITestDatabase"/> and <see cref="ISchemaReader"/>.</summary>
+/// <summary>The providers the data tests run on: SQLite (a file) and PostgreSQL (a database on the server eng/test.sh starts).</summary>
 public static class TestDatabases
 {
-    public static TheoryData<DatabaseProvider> Providers() => [DatabaseProvider.Sqlite];
+    public static TheoryData<DatabaseProvider> Providers() => [DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql];
 
     public static ITestDatabase Create(DatabaseProvider provider, string purpose) => provider switch
     {
         DatabaseProvider.Sqlite => SqliteDatabase.Create(purpose),
-        _ => throw new NotSupportedException($"No test database for {provider} yet."),
+        DatabaseProvider.PostgreSql => PostgresDatabase.Create(purpose),
+        _ => throw new NotSupportedException($"No test database for {provider}."),
     };
 }

@@ -10,8 +10,13 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
 {
     private HttpClient Client => portal.Server.Client;
 
-    /// <summary>Every routable page of the portal (templates without parameters).</summary>
-    public static TheoryData<string> Pages() => [.. Routes()];
+    /// <summary>Every routable page of the portal (templates without parameters) a signed-in holder can open.</summary>
+    public static TheoryData<string> Pages() => [.. Routes().Where(r => r != "/account/two-factor")]; // only between password and second factor
+
+    /// <summary>The pages someone who is not signed in may see.</summary>
+    private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found"];
+
+    public static TheoryData<string> SignedInPages() => [.. Routes().Where(r => !Anonymous.Contains(r))];
 
     private static string[] Routes() =>
         typeof(PortalHost).Assembly.GetTypes()
@@ -25,7 +30,20 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [Fact]
     public void The_page_list_is_not_empty()
     {
-        Routes().ShouldBe(["/", "/applicants", "/certificates", "/error", "/not-found", "/requests", "/support", "/token", "/token/complaint"], ignoreOrder: true);
+        Routes().ShouldBe(
+            ["/", "/account", "/account/denied", "/account/login", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error", "/not-found",
+                "/requests", "/support", "/token", "/token/complaint"],
+            ignoreOrder: true);
+    }
+
+    [Theory]
+    [MemberData(nameof(SignedInPages))]
+    public async Task Every_customer_page_sends_an_anonymous_visitor_to_sign_in(string path)
+    {
+        using var response = await Client.GetAsync(path);
+
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Redirect, path);
+        response.Headers.Location!.OriginalString.ShouldBe($"http://{portal.Server.Address.Authority}/account/login?ReturnUrl={Uri.EscapeDataString(path)}");
     }
 
     [Theory]
@@ -34,7 +52,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [InlineData("/certificates", "Nav.Certificates")]
     public async Task Page_is_czech_by_default(string path, string headingKey)
     {
-        var page = await Client.GetPageAsync(path);
+        var page = await Client.GetPageAsync(path, portal.SignedIn());
 
         page.DocumentElement.GetAttribute("lang").ShouldBe("cs");
         page.QuerySelector("h1").ShouldNotBeNull().TextContent.Trim().ShouldBe(Texts.Get(headingKey, Texts.Culture("cs")));
@@ -45,7 +63,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [InlineData("/token", "Token.Heading", "token")]
     public async Task Page_is_english_with_the_culture_cookie(string path, string headingKey, string word)
     {
-        var page = await Client.GetPageAsync(path, PortalPages.CultureCookie("en"));
+        var page = await Client.GetPageAsync(path, portal.SignedIn(PortalPages.CultureCookie("en")));
 
         page.DocumentElement.GetAttribute("lang").ShouldBe("en");
         var heading = page.QuerySelector("h1").ShouldNotBeNull().TextContent.Trim();
@@ -59,6 +77,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/");
         request.Headers.Add("Accept-Language", "en-US,en;q=0.9");
+        request.Headers.Add("Cookie", portal.SignedIn());
 
         using var response = await Client.SendAsync(request);
 
@@ -70,7 +89,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [InlineData("/token", "en")]
     public async Task Token_page_prerenders_connecting_to_the_agent_without_errors(string path, string culture)
     {
-        var page = await Client.GetPageAsync(path, PortalPages.CultureCookie(culture));
+        var page = await Client.GetPageAsync(path, portal.SignedIn(PortalPages.CultureCookie(culture)));
 
         var status = page.QuerySelectorAll("[data-testid=agent-state]").ShouldHaveSingleItem();
         status.GetAttribute("data-state").ShouldBe("connecting");
@@ -87,7 +106,9 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     {
         foreach (var culture in new[] { "cs", "en" })
         {
-            var page = await Client.GetPageAsync(path, PortalPages.CultureCookie(culture));
+            var page = await Client.GetPageAsync(path, path.StartsWith("/account/login", StringComparison.Ordinal)
+                ? PortalPages.CultureCookie(culture)
+                : portal.SignedIn(PortalPages.CultureCookie(culture)));
 
             var modal = page.QuerySelectorAll("#components-reconnect-modal").ShouldHaveSingleItem($"{path} ({culture})");
             foreach (var (cssClass, key) in new[] { ("reconnect-show-text", "Reconnect.Retrying"), ("reconnect-failed-text", "Reconnect.Failed"), ("reconnect-rejected-text", "Reconnect.Rejected") })
@@ -106,11 +127,22 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     [MemberData(nameof(Pages))]
     public async Task Every_page_has_the_language_switch_back_to_itself(string path)
     {
-        var page = await Client.GetPageAsync(path);
+        var page = await Client.GetPageAsync(path, path == "/account/login" ? null : portal.SignedIn());
 
         var links = page.QuerySelectorAll("nav.language-switch a").Select(a => a.GetAttribute("href")).ToArray();
         links.ShouldBe([$"culture/cs?returnUrl={Uri.EscapeDataString(path)}", $"culture/en?returnUrl={Uri.EscapeDataString(path)}"]);
         page.QuerySelector("nav.language-switch a[aria-current=true]").ShouldNotBeNull().GetAttribute("lang").ShouldBe("cs");
+    }
+
+    [Fact]
+    public async Task Unknown_address_sends_an_anonymous_visitor_to_sign_in_without_telling_whether_it_exists()
+    {
+        using var unknown = await Client.GetAsync("/no-such-page");
+        using var known = await Client.GetAsync("/requests");
+
+        unknown.StatusCode.ShouldBe(System.Net.HttpStatusCode.Redirect);
+        known.StatusCode.ShouldBe(System.Net.HttpStatusCode.Redirect);
+        unknown.Headers.Location!.AbsolutePath.ShouldBe("/account/login");
     }
 
     [Theory]
@@ -119,7 +151,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     public async Task Unknown_address_shows_the_not_found_page_with_status_404(string culture)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
-        request.Headers.Add("Cookie", PortalPages.CultureCookie(culture));
+        request.Headers.Add("Cookie", portal.SignedIn(PortalPages.CultureCookie(culture)));
 
         using var response = await Client.SendAsync(request);
 

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Tests.Data;
 using Qtsp.TestSupport;
 
 namespace Qtsp.Portal.Tests.Hosting;
@@ -35,7 +37,37 @@ public sealed class PortalServer : IAsyncDisposable
     /// <summary>No cookies kept and no redirects followed: tests see each response as the browser would receive it.</summary>
     public HttpClient Client { get; }
 
-    public static async Task<PortalServer> StartAsync(params string[] extraArguments)
+    public static Task<PortalServer> StartAsync(params string[] extraArguments) => StartAsync(null, extraArguments);
+
+    /// <summary>The portal on <paramref name="provider"/>: PostgreSQL gets a database of its own on the tests' server, dropped on dispose.</summary>
+    public static async Task<PortalServer> StartAsync(DatabaseProvider provider, Action<IServiceCollection>? configureServices, params string[] extraArguments)
+    {
+        if (provider == DatabaseProvider.Sqlite)
+        {
+            return await StartAsync(configureServices, extraArguments);
+        }
+
+        var database = await TestPostgres.CreateDatabaseAsync("portal");
+        try
+        {
+            var server = await StartAsync(configureServices,
+                ["--Database:Provider", "PostgreSql", "--ConnectionStrings:Portal", TestPostgres.ConnectionString(database), .. extraArguments]);
+            server._postgresDatabase = database;
+            return server;
+        }
+        catch
+        {
+            await TestPostgres.DropDatabaseAsync(database);
+            throw;
+        }
+    }
+
+    private string? _postgresDatabase;
+
+    public DatabaseProvider Provider => _postgresDatabase is null ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql;
+
+    /// <param name="configureServices">Replaces services after the portal's own (a <see cref="Support.TestClock"/>, a log capture).</param>
+    public static async Task<PortalServer> StartAsync(Action<IServiceCollection>? configureServices, params string[] extraArguments)
     {
         var dataDirectory = RepositoryPaths.NewTemporaryDirectory("portal-host");
         WebApplication? app = null;
@@ -50,7 +82,7 @@ public sealed class PortalServer : IAsyncDisposable
                 "--Portal:DataDirectory", dataDirectory,
                 "--Logging:LogLevel:Default", "Warning",
                 .. extraArguments,
-            ]);
+            ], configureServices);
             await PortalHost.PrepareAsync(app);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -81,6 +113,10 @@ public sealed class PortalServer : IAsyncDisposable
         await App.DisposeAsync();
         SqliteConnection.ClearAllPools();
         DeleteDirectory(DataDirectory);
+        if (_postgresDatabase is not null)
+        {
+            await TestPostgres.DropDatabaseAsync(_postgresDatabase);
+        }
     }
 
     private static void DeleteDirectory(string path)
@@ -92,14 +128,28 @@ public sealed class PortalServer : IAsyncDisposable
     }
 }
 
-/// <summary>One portal for all read-only host tests in a class.</summary>
+/// <summary>One portal for all read-only host tests in a class, with a holder signed in through the sign-in page.</summary>
 public sealed class PortalServerFixture : IAsyncLifetime
 {
     private PortalServer? _server;
+    private string? _holderCookie;
 
     public PortalServer Server => _server ?? throw new InvalidOperationException("The portal has not started.");
 
-    public async Task InitializeAsync() => _server = await PortalServer.StartAsync();
+    /// <summary>A Cookie header of the signed-in holder, with <paramref name="more"/> (e.g. the culture cookie) appended.</summary>
+    public string SignedIn(string? more = null) => more is null ? _holderCookie! : $"{_holderCookie}; {more}";
+
+    public async Task InitializeAsync()
+    {
+        _server = await PortalServer.StartAsync();
+        var data = new Support.TestData(_server.App.Services);
+        var applicant = await data.ApplicantAsync(null, "Jan");
+        var holder = await data.AccountAsync(Features.Account.PortalRoles.Holder, applicant: applicant);
+        using var session = new PortalSession(_server.Address);
+        await session.SignInAsync(holder.UserName, holder.Password);
+        var cookie = session.Cookies.GetCookies(_server.Address).Single(c => c.Name == Features.Account.AccountSetup.CookieName);
+        _holderCookie = $"{cookie.Name}={cookie.Value}";
+    }
 
     public async Task DisposeAsync()
     {

@@ -29,7 +29,7 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
     [InlineData("/token")]
     public async Task Everything_a_page_references_is_served(string path)
     {
-        var page = await Client.GetPageAsync(path);
+        var page = await Client.GetPageAsync(path, portal.SignedIn());
         var references = page.QuerySelectorAll("script[src]").Select(e => e.GetAttribute("src")!)
             .Concat(page.QuerySelectorAll("link[href]").Select(e => e.GetAttribute("href")!))
             .ToArray();
@@ -47,7 +47,7 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
     [Fact]
     public async Task Stylesheet_shows_the_reconnect_modal_with_one_message_per_state()
     {
-        var page = await Client.GetPageAsync("/");
+        var page = await Client.GetPageAsync("/", portal.SignedIn());
         var stylesheet = page.QuerySelectorAll("link[rel=stylesheet]").Select(l => l.GetAttribute("href")!).Single(h => h.StartsWith("css/app", StringComparison.Ordinal));
 
         var css = string.Join(' ', (await Client.GetStringAsync(stylesheet)).Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
@@ -57,5 +57,23 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
             css.ShouldContain($".reconnect-modal.components-reconnect-{state}");
             css.ShouldContain($".components-reconnect-{state} .reconnect-{state}-text");
         }
+    }
+
+    /// <summary>A rule left open (a merge that lost a brace) silently disables every rule after it.</summary>
+    [Fact]
+    public void Stylesheet_braces_balance_rule_by_rule()
+    {
+        var css = File.ReadAllText(Path.Combine(Qtsp.TestSupport.RepositoryPaths.Root, "portal", "wwwroot", "css", "app.css"));
+        var depth = 0;
+        var line = 1;
+        foreach (var c in System.Text.RegularExpressions.Regex.Replace(css, @"/\*.*?\*/", m => new string('\n', m.Value.Count(ch => ch == '\n')), System.Text.RegularExpressions.RegexOptions.Singleline))
+        {
+            line += c == '\n' ? 1 : 0;
+            depth += c switch { '{' => 1, '}' => -1, _ => 0 };
+            depth.ShouldBeInRange(0, 2, $"app.css line {line}");
+        }
+
+        depth.ShouldBe(0);
+        css.ShouldContain(".support-banner {");
     }
 }

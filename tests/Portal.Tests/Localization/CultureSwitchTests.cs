@@ -30,7 +30,7 @@ public sealed class CultureSwitchTests(PortalServerFixture portal) : IClassFixtu
         cookie.ShouldContain("max-age=31536000", Case.Insensitive);
 
         // The stored cookie is what the next page load reads.
-        var page = await Client.GetPageAsync(location!, cookie.Split(';')[0]);
+        var page = await Client.GetPageAsync(location!, portal.SignedIn(cookie.Split(';')[0]));
         page.DocumentElement.GetAttribute("lang").ShouldBe("en");
     }
 
@@ -80,14 +80,14 @@ public sealed class CultureSwitchTests(PortalServerFixture portal) : IClassFixtu
         status.ShouldBe(HttpStatusCode.Redirect);
         location.ShouldBe("/token");
         cookie.ShouldNotBeNull().ShouldStartWith(PortalPages.CultureCookie("cs") + ";");
-        var page = await Client.GetPageAsync("/token", cookie.Split(';')[0]);
+        var page = await Client.GetPageAsync("/token", portal.SignedIn(cookie.Split(';')[0]));
         page.DocumentElement.GetAttribute("lang").ShouldBe("cs");
     }
 
     [Fact]
     public async Task A_cookie_naming_an_unsupported_culture_is_ignored()
     {
-        var page = await Client.GetPageAsync("/", PortalPages.CultureCookie("de"));
+        var page = await Client.GetPageAsync("/", portal.SignedIn(PortalPages.CultureCookie("de")));
 
         page.DocumentElement.GetAttribute("lang").ShouldBe("cs");
     }

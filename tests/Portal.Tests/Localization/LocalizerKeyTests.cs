@@ -1,4 +1,8 @@
 using System.Text.RegularExpressions;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Features.Certificates;
 using Qtsp.Shared.Devices;
 using Qtsp.TestSupport;
 
@@ -27,8 +31,6 @@ public sealed partial class LocalizerKeyTests
     {
         // PinStatusBadge: L[$"Pin.{Status.Kind}"]
         ["Pin.{Status.Kind}"] = Enum.GetNames<PinKind>(),
-        // EmptySection: L[$"Empty.{Feature}"], Feature given as <EmptySection Feature="..." /> on the pages
-        ["Empty.{Feature}"] = Sources().SelectMany(s => EmptySectionFeature().Matches(s.Text)).Select(m => m.Groups[1].Value).Distinct().ToArray(),
         // TokenDialogs.Name: l[$"Pin.{kind}"]
         ["Pin.{kind}"] = Enum.GetNames<PinKind>(),
         // TokenCare.Describe: l[$"TokenCare.Error.{error.Code}"] for the codes without a text of their own
@@ -44,6 +46,16 @@ public sealed partial class LocalizerKeyTests
         // TokenDialogs: progress texts of long operations and the policy retry messages
         ["TokenCare.Stage.{s}"] = Enum.GetNames<Qtsp.Shared.Bridge.OperationStage>(),
         ["TokenCare.Retry.Policy.{violation}"] = Enum.GetNames<PinPolicyViolation>(),
+        ["Role.{role}"] = [.. PortalRoles.All],
+        ["Role.{r}"] = [.. PortalRoles.All],
+        ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
+        ["Certificates.Reason.{r}"] = Enum.GetNames<RevocationReason>(),
+        ["Certificates.Type.{certificate.Type}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{request.Type}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{t}"] = Enum.GetNames<CertificateType>(),
+        ["Requests.Kind.{request.Kind}"] = Enum.GetNames<RequestKind>(),
+        ["Requests.Status.{request.Status}"] = Enum.GetNames<RequestStatus>(),
+        ["Support.EndReason.{end}"] = Enum.GetNames<SupportSessionEnd>(),
     };
 
     [Fact]
@@ -56,7 +68,8 @@ public sealed partial class LocalizerKeyTests
         usages.ShouldContain(u => u.Key == "Agent.NotRunning.Text" && u.ArgumentCount == 1);
         usages.ShouldContain(u => u.Key == "Area.Memory" && u.ArgumentCount == 2);
         usages.ShouldContain(u => u.Key == "Pin.{Status.Kind}" && u.Interpolated);
-        TemplateExpansions()["Empty.{Feature}"].ShouldBe(["Applicants", "Certificates", "Requests", "Support"], ignoreOrder: true);
+        usages.ShouldContain(u => u.Key == "Support.Banner" && u.ArgumentCount == 2);
+        usages.ShouldContain(u => u.Key == "Mail.SupportSession.Body" && u.ArgumentCount == 5, "the mails' texts (MailTexts) are scanned too");
     }
 
     [Fact]
@@ -129,9 +142,6 @@ public sealed partial class LocalizerKeyTests
             ignoreOrder: true);
         ResourceFiles.Czech.ContainsKey("Nav.Hme").ShouldBeFalse("a typo must be reported missing");
     }
-
-    [GeneratedRegex(@"<EmptySection\b[^>]*\bFeature=""(\w+)""")]
-    private static partial Regex EmptySectionFeature();
 
     [GeneratedRegex(@"\{[^}]+\}")]
     private static partial Regex TemplateHole();

@@ -1,0 +1,45 @@
+using Microsoft.Playwright;
+using Qtsp.TestSupport;
+
+namespace Qtsp.E2E.Infrastructure;
+
+/// <summary>Signs a browser page in through the portal's sign-in pages, enrolling an authenticator the first time one is asked for.</summary>
+public static class PortalSignIn
+{
+    /// <summary>Waits until the page's circuit runs (buttons and forms of interactive pages work only then).</summary>
+    public static Task WaitForInteractiveAsync(this IPage page) =>
+        page.Locator("main[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+
+    /// <summary>Opens a page of the portal and waits until it is interactive.</summary>
+    public static async Task OpenAsync(this IPage page, ProductUnderTest product, string path)
+    {
+        await page.GotoAsync(product.PortalUrl + path);
+        await page.WaitForInteractiveAsync();
+    }
+
+    public static async Task SignInAsync(this IPage page, ProductUnderTest product, DemoAccount account, string? returnPath = null)
+    {
+        var target = returnPath is null ? "" : $"?returnUrl={Uri.EscapeDataString(returnPath)}";
+        await page.GotoAsync($"{product.PortalUrl}/account/login{target}");
+        await page.Locator("[data-testid=login-user]").FillAsync(account.UserName);
+        await page.Locator("[data-testid=login-password]").FillAsync(account.Password);
+        await page.Locator("[data-testid=login-submit]").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/login", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 15_000 });
+        if (!page.Url.Contains("/account/two-factor", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var key = page.Locator("[data-testid=totp-key]");
+        if (await key.CountAsync() > 0)
+        {
+            // First sign-in: the page shows the new authenticator's key beside its QR code, as a person would type it in.
+            account.AuthenticatorKey = (await key.InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
+        }
+
+        var code = Totp.Code(account.AuthenticatorKey ?? throw new InvalidOperationException($"{account.UserName} has enrolled elsewhere; its key is unknown."));
+        await page.Locator("[data-testid=totp-code]").FillAsync(code);
+        await page.Locator("[data-testid=totp-submit]").ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 15_000 });
+    }
+}

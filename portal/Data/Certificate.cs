@@ -1,0 +1,59 @@
+namespace Qtsp.Portal.Data;
+
+/// <summary>An issued certificate as the CA recorded it.</summary>
+public sealed class Certificate
+{
+    public long Id { get; set; }
+
+    /// <summary>The serial number, upper-case hex.</summary>
+    public required string SerialNumber { get; set; }
+
+    public required string Issuer { get; set; }
+
+    public required string Subject { get; set; }
+
+    public CertificateType Type { get; set; }
+
+    public DateTime NotBeforeUtc { get; set; }
+
+    public DateTime NotAfterUtc { get; set; }
+
+    public CertificateStatus Status { get; set; }
+
+    public DateTime? RevokedAtUtc { get; set; }
+
+    public string? RevokedBy { get; set; }
+
+    public string? RevocationReason { get; set; }
+
+    /// <summary>The device holding the certificate's key; null when the key is not on a device the CA knows.</summary>
+    public long? DeviceId { get; set; }
+
+    public SecureDevice? Device { get; set; }
+
+    public long ApplicantId { get; set; }
+
+    public Applicant Applicant { get; set; } = default!;
+
+    public required byte[] Der { get; set; }
+
+    public bool IsValidAt(DateTime utc) => Status == CertificateStatus.Issued && NotBeforeUtc <= utc && utc < NotAfterUtc;
+}
+
+public enum CertificateType
+{
+    /// <summary>Qualified personal certificate (QCA).</summary>
+    Qualified,
+
+    /// <summary>Commercial personal certificate (NCP+).</summary>
+    Commercial,
+
+    /// <summary>Qualified certificate for an electronic seal (organisation).</summary>
+    Seal,
+}
+
+public enum CertificateStatus
+{
+    Issued,
+    Revoked,
+}

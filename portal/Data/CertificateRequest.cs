@@ -1,0 +1,83 @@
+namespace Qtsp.Portal.Data;
+
+/// <summary>
+/// A certificate request: prepared with the data for issuing (by the applicant's representative or the holder),
+/// submitted from the device with the key generated there, verified and issued.
+/// </summary>
+public sealed class CertificateRequest
+{
+    public const int RequestNumberLength = 12;
+
+    public long Id { get; set; }
+
+    /// <summary>"BP" (qualified, seal) or "KC" (commercial) followed by 10 digits.</summary>
+    public required string RequestNumber { get; set; }
+
+    public CertificateType Type { get; set; }
+
+    public RequestKind Kind { get; set; }
+
+    public RequestStatus Status { get; set; }
+
+    public long ApplicantId { get; set; }
+
+    public Applicant Applicant { get; set; } = default!;
+
+    public long? DeviceId { get; set; }
+
+    public SecureDevice? Device { get; set; }
+
+    /// <summary>The name to put into the certificate.</summary>
+    public required string SubjectName { get; set; }
+
+    public required string Email { get; set; }
+
+    public string? Phone { get; set; }
+
+    public int ValidityMonths { get; set; }
+
+    /// <summary>The PKCS#10 request (DER) once sent from the device.</summary>
+    public byte[]? Csr { get; set; }
+
+    public DateTime CreatedAtUtc { get; set; }
+
+    public required string CreatedBy { get; set; }
+
+    public DateTime? SubmittedAtUtc { get; set; }
+
+    public DateTime? DecidedAtUtc { get; set; }
+
+    public string? DecidedBy { get; set; }
+
+    public long? CertificateId { get; set; }
+
+    public Certificate? Certificate { get; set; }
+}
+
+public enum RequestKind
+{
+    /// <summary>The first certificate: the identity is verified in person at a branch.</summary>
+    Initial,
+
+    /// <summary>A renewal: the CA checks the person–device binding, no branch visit.</summary>
+    Subsequent,
+}
+
+public enum RequestStatus
+{
+    /// <summary>The data for issuing are entered; the applicant has not sent the request from the device yet.</summary>
+    Prepared,
+
+    /// <summary>Sent from the device; waits for the identity check (initial) or the CA (subsequent).</summary>
+    Submitted,
+
+    /// <summary>The RA verified the identity; the CA may issue.</summary>
+    Verified,
+
+    Issued,
+
+    Rejected,
+
+    /// <summary>Withdrawn before issuance.</summary>
+    Withdrawn,
+}

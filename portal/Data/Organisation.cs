@@ -1,0 +1,20 @@
+namespace Qtsp.Portal.Data;
+
+/// <summary>A customer organisation with a contract; its authorised representatives manage its applicants.</summary>
+public sealed class Organisation
+{
+    public long Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>The company identification number (Czech IČO: 8 digits).</summary>
+    public required string CompanyId { get; set; }
+
+    /// <summary>The contract number ("číslo smlouvy") the representatives are identified with.</summary>
+    public required string ContractNumber { get; set; }
+
+    /// <summary>Whether the contract allows certificates valid for more than one year.</summary>
+    public bool MultiYearAllowed { get; set; }
+
+    public DateTime CreatedAtUtc { get; set; }
+}

@@ -1,0 +1,117 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Features.Audit;
+
+/// <summary>
+/// Writes the audit trail: who acted (the staff member in a support session), on whose behalf, what, about what, when,
+/// from where, and further facts (never secrets). A change and its audit event are saved together.
+/// </summary>
+public sealed class AuditTrail(TimeProvider time, RequestOrigin origin, DataAccess data)
+{
+    public const string Anonymous = "(anonymous)";
+
+    /// <summary>Repeated identical refusals (a page rendered twice, a retried request) are recorded once per this window.</summary>
+    public static readonly TimeSpan RefusalWindow = TimeSpan.FromSeconds(10);
+
+    private static readonly JsonSerializerOptions DetailsJson = new()
+    {
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+    };
+
+    /// <summary>Adds an event to <paramref name="db"/>; it is saved with the change it records.</summary>
+    public AuditEvent Add(PortalDbContext db, Actor? actor, string action, string? subject, object? details = null)
+    {
+        var audit = New(actor?.AuditActor ?? Anonymous, actor?.AuditOnBehalfOf, actor?.Support?.SessionId, action, subject, details);
+        db.AuditEvents.Add(audit);
+        return audit;
+    }
+
+    /// <summary>Records an event on its own (no change goes with it: a sign-in, a refusal).</summary>
+    public Task RecordAsync(Actor? actor, string action, string? subject, object? details = null) =>
+        RecordAsync(actor?.AuditActor ?? Anonymous, actor?.AuditOnBehalfOf, actor?.Support?.SessionId, action, subject, details);
+
+    public Task RecordAsync(string actor, string? onBehalfOf, long? supportSessionId, string action, string? subject, object? details = null) =>
+        data.RunAsync(async db =>
+        {
+            db.AuditEvents.Add(New(actor, onBehalfOf, supportSessionId, action, subject, details));
+            await db.SaveChangesAsync().ConfigureAwait(false);
+        });
+
+    /// <summary>Records that <paramref name="actor"/> was refused <paramref name="subject"/> (once per <see cref="RefusalWindow"/>).</summary>
+    public Task RecordRefusalAsync(Actor? actor, string subject, string operation) => data.RunAsync(async db =>
+    {
+        var name = actor?.AuditActor ?? Anonymous;
+        var since = time.GetUtcNow().UtcDateTime - RefusalWindow;
+        var recorded = await db.AuditEvents.AnyAsync(a => a.Action == AuditActions.AccessRefused && a.Actor == name && a.Subject == subject && a.OccurredAtUtc >= since)
+            .ConfigureAwait(false);
+        if (!recorded)
+        {
+            db.AuditEvents.Add(New(name, actor?.AuditOnBehalfOf, actor?.Support?.SessionId, AuditActions.AccessRefused, subject, new { operation }));
+            await db.SaveChangesAsync().ConfigureAwait(false);
+        }
+    });
+
+    private AuditEvent New(string actor, string? onBehalfOf, long? supportSessionId, string action, string? subject, object? details) => new()
+    {
+        OccurredAtUtc = time.GetUtcNow().UtcDateTime,
+        Actor = Truncate(actor, 256),
+        OnBehalfOf = onBehalfOf is null ? null : Truncate(onBehalfOf, 256),
+        SupportSessionId = supportSessionId,
+        Action = action,
+        Subject = subject is null ? null : Truncate(subject, 256),
+        SourceAddress = origin.Address is null ? null : Truncate(origin.Address, 64),
+        Details = details is null ? null : JsonSerializer.Serialize(details, details.GetType(), DetailsJson),
+    };
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+}
+
+/// <summary>The audit trail's action names.</summary>
+public static class AuditActions
+{
+    public const string AccessRefused = "access.refused";
+    public const string SignedIn = "account.signed-in";
+    public const string SignInFailed = "account.sign-in-failed";
+    public const string LockedOut = "account.locked-out";
+    public const string SecondFactorFailed = "account.second-factor-failed";
+    public const string SecondFactorEnrolled = "account.second-factor-enrolled";
+    public const string SignedOut = "account.signed-out";
+    public const string PasswordChanged = "account.password-changed";
+    public const string ApplicantRegistered = "applicant.registered";
+    public const string ApplicantChanged = "applicant.changed";
+    public const string ApplicantBlocked = "applicant.blocked";
+    public const string ApplicantUnblocked = "applicant.unblocked";
+    public const string RequestPrepared = "request.prepared";
+    public const string CertificateRevoked = "certificate.revoked";
+    public const string BindingCancelled = "binding.cancelled";
+    public const string SupportSessionStarted = "support.session.started";
+    public const string SupportSessionEnded = "support.session.ended";
+    public const string SupportSessionExpired = "support.session.expired";
+    public const string SupportPageViewed = "support.page.viewed";
+    public const string SupportElevationRefused = "support.elevation.refused";
+    public const string SupportElevationConfirmed = "support.elevation.confirmed";
+}
+
+public static class AuditSubjects
+{
+    public static string Applicant(long id) => $"applicant:{id}";
+
+    public static string Certificate(long id) => $"certificate:{id}";
+
+    public static string Binding(long id) => $"binding:{id}";
+
+    public static string Device(long id) => $"device:{id}";
+
+    public static string Request(long id) => $"request:{id}";
+
+    public static string User(string userName) => $"user:{userName}";
+
+    public static string SupportSession(long id) => $"support-session:{id}";
+}

@@ -1,0 +1,147 @@
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Features.Support;
+using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Mail;
+using static Qtsp.Portal.Infrastructure.Mail.MailTexts;
+
+namespace Qtsp.Portal.Features.Certificates;
+
+/// <summary>
+/// The certificates an account may see (a holder their own, a representative their organisation's applicants'), their
+/// DER for download, and revocation. Publication on the CRL belongs to the CA engine; this records the revocation and
+/// tells the holder.
+/// </summary>
+public sealed class CertificateService(
+    DataAccess data,
+    CurrentActor current,
+    AuditTrail audit,
+    MailOutbox outbox,
+    SupportElevation elevation,
+    TimeProvider time)
+{
+    public const int MaxListed = 500;
+
+    public async Task<IReadOnlyList<CertificateListItem>> ListAsync()
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        return await data.RunAsync<IReadOnlyList<CertificateListItem>>(async db => await db.Certificates.AsNoTracking()
+            .VisibleTo(db.Applicants, actor)
+            .OrderByDescending(c => c.NotAfterUtc).ThenByDescending(c => c.Id)
+            .Take(MaxListed)
+            .Select(c => new CertificateListItem(c.Id, c.SerialNumber, c.Subject, c.Type, c.Status, c.NotBeforeUtc, c.NotAfterUtc,
+                c.ApplicantId, c.Applicant.FirstName + " " + c.Applicant.LastName, c.Device == null ? null : c.Device.SerialNumber))
+            .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    public async Task<CertificateDetail> GetAsync(long id)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        var detail = await data.RunAsync(async db =>
+        {
+            var certificate = await db.Certificates.AsNoTracking().Include(c => c.Applicant).Include(c => c.Device)
+                .VisibleTo(db.Applicants, actor).SingleOrDefaultAsync(c => c.Id == id).ConfigureAwait(false);
+            if (certificate is null)
+            {
+                return null;
+            }
+
+            var revocable = await db.Certificates.RevocableBy(db.Applicants, actor).AnyAsync(c => c.Id == id).ConfigureAwait(false);
+            return new CertificateDetail(certificate, revocable && certificate.Status == CertificateStatus.Issued);
+        }).ConfigureAwait(false);
+        if (detail is null)
+        {
+            await Refuse(actor, id, "view").ConfigureAwait(false);
+        }
+
+        return detail!;
+    }
+
+    /// <summary>The certificate as DER with a file name, for the download endpoint.</summary>
+    public async Task<(byte[] Der, string FileName)> DownloadAsync(long id)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        var found = await data.RunAsync(db => db.Certificates.AsNoTracking().VisibleTo(db.Applicants, actor)
+            .Where(c => c.Id == id).Select(c => new { c.Der, c.SerialNumber }).SingleOrDefaultAsync()).ConfigureAwait(false);
+        if (found is null)
+        {
+            await Refuse(actor, id, "download").ConfigureAwait(false);
+        }
+
+        return (found!.Der, $"certificate-{found.SerialNumber}.cer");
+    }
+
+    public async Task<Outcome> RevokeAsync(long id, RevocationReason reason, string? elevationCode = null)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        var revocable = await data.RunAsync(db => db.Certificates.RevocableBy(db.Applicants, actor).AnyAsync(c => c.Id == id)).ConfigureAwait(false);
+        if (!revocable)
+        {
+            await Refuse(actor, id, "revoke").ConfigureAwait(false);
+        }
+
+        if (!Enum.IsDefined(reason))
+        {
+            return Outcome.Invalid([new FieldError("Reason", InputRules.Required)]);
+        }
+
+        if (await elevation.CheckAsync(actor, elevationCode, "certificate.revoke", AuditSubjects.Certificate(id)).ConfigureAwait(false) is { } refusal)
+        {
+            return Outcome.Refused(refusal);
+        }
+
+        return await data.RunAsync<Outcome>(async db =>
+        {
+            var certificate = await db.Certificates.Include(c => c.Applicant).SingleAsync(c => c.Id == id).ConfigureAwait(false);
+            if (certificate.Status == CertificateStatus.Revoked)
+            {
+                return Outcome.Success;
+            }
+
+            certificate.Status = CertificateStatus.Revoked;
+            certificate.RevokedAtUtc = time.GetUtcNow().UtcDateTime;
+            certificate.RevokedBy = actor.AuditActor;
+            certificate.RevocationReason = reason.ToString();
+            audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId),
+                new { certificate = certificate.Id, certificate.SerialNumber, reason = reason.ToString() });
+            outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
+                L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
+                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, certificate.RevokedAtUtc.Value.ToString("u", System.Globalization.CultureInfo.InvariantCulture)]);
+            await db.SaveChangesAsync().ConfigureAwait(false);
+            return Outcome.Success;
+        }).ConfigureAwait(false);
+    }
+
+    private async Task Refuse(Actor actor, long id, string operation)
+    {
+        await audit.RecordRefusalAsync(actor, AuditSubjects.Certificate(id), operation).ConfigureAwait(false);
+        throw new AccessRefusedException(AuditSubjects.Certificate(id));
+    }
+}
+
+/// <summary>Revocation reasons a customer may give (RFC 5280 CRLReason).</summary>
+public enum RevocationReason
+{
+    Unspecified,
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+}
+
+public sealed record CertificateListItem(
+    long Id,
+    string SerialNumber,
+    string Subject,
+    CertificateType Type,
+    CertificateStatus Status,
+    DateTime NotBeforeUtc,
+    DateTime NotAfterUtc,
+    long ApplicantId,
+    string ApplicantName,
+    string? DeviceSerial);
+
+public sealed record CertificateDetail(Certificate Certificate, bool CanRevoke);

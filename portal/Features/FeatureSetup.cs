@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Mvc;
+using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Features.Bindings;
+using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Requests;
+using Qtsp.Portal.Features.Support;
+using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Demo;
+using Qtsp.Portal.Infrastructure.Mail;
+
+namespace Qtsp.Portal.Features;
+
+/// <summary>The customer-data features' services and endpoints.</summary>
+public static class FeatureSetup
+{
+    public static IServiceCollection AddPortalFeatures(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<MailOptions>(configuration.GetSection(MailOptions.Section));
+        services.Configure<SupportOptions>(configuration.GetSection(SupportOptions.Section));
+        services.Configure<DemoOptions>(configuration.GetSection(DemoOptions.Section));
+        services.AddScoped<RequestOrigin>();
+        services.AddSingleton<DataAccess>();
+        services.AddScoped<AuditTrail>();
+        services.AddSingleton<MailOutbox>();
+        services.AddSingleton<OutboxSender>();
+        services.AddHostedService(provider => provider.GetRequiredService<OutboxSender>());
+        services.AddScoped<SupportElevation>();
+        services.AddScoped<ApplicantService>();
+        services.AddScoped<CertificateService>();
+        services.AddScoped<BindingService>();
+        services.AddScoped<RequestService>();
+        services.AddScoped<SupportService>();
+        // Before AddAgentBridge, whose default (always allowed) is only a fallback.
+        services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapFeatureEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        // The DER of a certificate the signed-in account may see; anything else is refused (404) and audited.
+        endpoints.MapGet("/certificates/{id:long}/download", async (long id, CertificateService certificates) =>
+        {
+            try
+            {
+                var (der, fileName) = await certificates.DownloadAsync(id).ConfigureAwait(false);
+                return Results.File(der, "application/pkix-cert", fileName);
+            }
+            catch (AccessRefusedException)
+            {
+                return Results.NotFound();
+            }
+        });
+
+        // Ends the current support session: a plain form post, so it works from every page, interactive or not.
+        endpoints.MapPost("/support/session/end", async ([FromForm] string? returnUrl, SupportService support) =>
+        {
+            await support.EndAsync().ConfigureAwait(false);
+            return Results.LocalRedirect("/support");
+        });
+        return endpoints;
+    }
+}

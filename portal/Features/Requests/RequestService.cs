@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Features.Requests;
+
+/// <summary>The certificate requests an account may see (its own, or its organisation's applicants').</summary>
+public sealed class RequestService(DataAccess data, CurrentActor current)
+{
+    public const int MaxListed = 500;
+
+    public async Task<IReadOnlyList<RequestListItem>> ListAsync()
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        return await data.RunAsync<IReadOnlyList<RequestListItem>>(async db => await db.CertificateRequests.AsNoTracking()
+            .VisibleTo(db.Applicants, actor)
+            .OrderByDescending(r => r.CreatedAtUtc).ThenByDescending(r => r.Id)
+            .Take(MaxListed)
+            .Select(r => new RequestListItem(
+                new RequestSummary(r.Id, r.RequestNumber, r.Type, r.Kind, r.Status, r.SubjectName, r.ValidityMonths, r.CreatedAtUtc, r.Device == null ? null : r.Device.SerialNumber),
+                r.ApplicantId, r.Applicant.FirstName + " " + r.Applicant.LastName))
+            .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+    }
+}
+
+public sealed record RequestListItem(RequestSummary Request, long ApplicantId, string ApplicantName);

@@ -1,0 +1,258 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Requests;
+
+namespace Qtsp.Portal.Infrastructure.Demo;
+
+/// <summary>Section "Demo": demo data for the run command (eng/run.sh), never for a real deployment.</summary>
+public sealed class DemoOptions
+{
+    public const string Section = "Demo";
+
+    public bool Enabled { get; set; }
+
+    /// <summary>The demo device's service-key public key (PEM), written by eng/demo-device.sh.</summary>
+    public string? ServiceKeyPath { get; set; }
+
+    /// <summary>The serial number of the demo device (eng/demo-device.sh's default).</summary>
+    public string DeviceSerial { get; set; } = "5110CC0000000001";
+}
+
+/// <summary>The demo accounts created at first start, with their one-time passwords (printed, never stored in plain text).</summary>
+public sealed record DemoAccount(string Role, string UserName, string Password, string DisplayName);
+
+/// <summary>
+/// Fills an empty database with a demo organisation (a representative and a few applicants), a private holder (Jan Novák,
+/// the holder of the demo device), a support user and an RA operator. Passwords are generated at first start and printed
+/// once; nothing of it is in the repository.
+/// </summary>
+public static class DemoData
+{
+    public const string HolderUserName = "jan.novak";
+    public const string RepresentativeUserName = "zastupce";
+    public const string SupportUserName = "podpora";
+    public const string OperatorUserName = "operator";
+    public const string ContractNumber = "SML-2026-000117";
+
+    /// <summary>Creates the demo data when the database has no accounts yet; returns the accounts created (none on later starts).</summary>
+    public static async Task<IReadOnlyList<DemoAccount>> SeedAsync(IServiceProvider services, DemoOptions options, TimeProvider time)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        if (await db.Users.AnyAsync().ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var organisation = new Organisation
+        {
+            Name = "Stavby Morava a.s.",
+            CompanyId = "12345679",
+            ContractNumber = ContractNumber,
+            MultiYearAllowed = true,
+            CreatedAtUtc = now,
+        };
+        db.Organisations.Add(organisation);
+
+        Applicant Person(string first, string last, string email, string? employee, DateOnly born, Organisation? employer) => new()
+        {
+            Organisation = employer,
+            FirstName = first,
+            LastName = last,
+            Email = email,
+            EmployeeNumber = employee,
+            DateOfBirth = born,
+            MultiYearAllowed = employer is not null,
+            CreatedAtUtc = now,
+            UpdatedAtUtc = now,
+        };
+
+        var employees = new[]
+        {
+            Person("Petra", "Dvořáková", "petra.dvorakova@stavby-morava.example", "SM-0001", new DateOnly(1979, 3, 14), organisation),
+            Person("Tomáš", "Procházka", "tomas.prochazka@stavby-morava.example", "SM-0107", new DateOnly(1985, 11, 2), organisation),
+            Person("Lucie", "Černá", "lucie.cerna@stavby-morava.example", "SM-0112", new DateOnly(1990, 6, 30), organisation),
+            Person("Martin", "Kučera", "martin.kucera@stavby-morava.example", "SM-0215", new DateOnly(1972, 1, 9), organisation),
+            Person("Jana", "Veselá", "jana.vesela@stavby-morava.example", "SM-0230", new DateOnly(1995, 9, 21), organisation),
+        };
+        var holder = Person("Jan", "Novák", "jan.novak@example.cz", null, new DateOnly(1980, 1, 1), null);
+        foreach (var applicant in employees.Append(holder))
+        {
+            applicant.UpdateSearchKeys();
+            db.Applicants.Add(applicant);
+        }
+
+        employees[3].IsBlocked = true;
+        employees[3].BlockedAtUtc = now;
+        employees[3].BlockedReason = "Pracovní poměr ukončen / employment ended";
+
+        var device = new SecureDevice
+        {
+            ModelId = "etoken-5110-cc",
+            SerialNumber = options.DeviceSerial,
+            QscdCertifiedUntil = DateOnly.FromDateTime(now).AddYears(3),
+            ServiceKeyPublicKey = ReadServiceKey(options.ServiceKeyPath),
+            Status = DeviceStatus.Active,
+            RegisteredAtUtc = now,
+        };
+        var employeeDevice = new SecureDevice
+        {
+            ModelId = "idprime-md",
+            SerialNumber = "IDP9400000000042",
+            QscdCertifiedUntil = DateOnly.FromDateTime(now).AddYears(2),
+            Status = DeviceStatus.Active,
+            RegisteredAtUtc = now,
+        };
+        db.SecureDevices.AddRange(device, employeeDevice);
+        db.DeviceBindings.Add(new DeviceBinding { Device = device, Applicant = holder, CreatedAtUtc = now, CreatedBy = "ca" });
+        db.DeviceBindings.Add(new DeviceBinding { Device = employeeDevice, Applicant = employees[1], CreatedAtUtc = now, CreatedBy = "ca" });
+
+        using (var ca = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var issuer = new X500DistinguishedName("CN=Demo Qualified CA (portal demo data), O=Demo Trust Services, C=CZ");
+            db.Certificates.Add(DemoCertificate(ca, issuer, employees[1], employeeDevice, CertificateType.Qualified, now.AddMonths(-3), now.AddMonths(9)));
+            db.Certificates.Add(DemoCertificate(ca, issuer, employees[1], employeeDevice, CertificateType.Commercial, now.AddMonths(-3), now.AddMonths(9)));
+            db.Certificates.Add(DemoCertificate(ca, issuer, employees[0], null, CertificateType.Commercial, now.AddMonths(-11), now.AddDays(20)));
+            var revoked = DemoCertificate(ca, issuer, employees[3], null, CertificateType.Qualified, now.AddMonths(-6), now.AddMonths(6));
+            revoked.Status = CertificateStatus.Revoked;
+            revoked.RevokedAtUtc = now;
+            revoked.RevokedBy = RepresentativeUserName;
+            revoked.RevocationReason = "AffiliationChanged";
+            db.Certificates.Add(revoked);
+            db.Certificates.Add(DemoCertificate(ca, issuer, holder, device, CertificateType.Commercial, now.AddMonths(-1), now.AddMonths(11)));
+        }
+
+        db.CertificateRequests.Add(new Data.CertificateRequest
+        {
+            RequestNumber = RequestNumbers.New(CertificateType.Qualified),
+            Type = CertificateType.Qualified,
+            Kind = RequestKind.Initial,
+            Status = RequestStatus.Prepared,
+            Applicant = employees[2],
+            SubjectName = "Lucie Černá",
+            Email = employees[2].Email,
+            ValidityMonths = 24,
+            CreatedAtUtc = now,
+            CreatedBy = RepresentativeUserName,
+        });
+        await db.SaveChangesAsync().ConfigureAwait(false);
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var accounts = new List<DemoAccount>
+        {
+            await CreateAsync(users, PortalRoles.CompanyRepresentative, RepresentativeUserName, "Petra Dvořáková", employees[0].Email, now, organisation.Id, null).ConfigureAwait(false),
+            await CreateAsync(users, PortalRoles.Holder, HolderUserName, holder.DisplayName, holder.Email, now, null, holder.Id).ConfigureAwait(false),
+            await CreateAsync(users, PortalRoles.Support, SupportUserName, "Eva Podpůrná", "podpora@qtsp.example", now, null, null).ConfigureAwait(false),
+            await CreateAsync(users, PortalRoles.RaOperator, OperatorUserName, "Karel Ověřovatel", "operator@qtsp.example", now, null, null).ConfigureAwait(false),
+        };
+        var staff = await users.FindByNameAsync(SupportUserName).ConfigureAwait(false);
+        await users.AddClaimAsync(staff!, new System.Security.Claims.Claim(PortalClaims.Permission, PortalClaims.SupportDestructive)).ConfigureAwait(false);
+        return accounts;
+    }
+
+    /// <summary>What the first start prints: sign-in names and the generated passwords.</summary>
+    public static string Describe(IReadOnlyList<DemoAccount> accounts)
+    {
+        var text = new StringBuilder()
+            .AppendLine()
+            .AppendLine("  Demo accounts (created now; the passwords are shown only this once - keep them):")
+            .AppendLine("    role                   sign-in name   password");
+        foreach (var account in accounts)
+        {
+            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"    {account.Role,-22} {account.UserName,-14} {account.Password}");
+        }
+
+        return text
+            .AppendLine("  Representative, support and RA operator enrol an authenticator app (TOTP) at their first sign-in.")
+            .ToString();
+    }
+
+    private static async Task<DemoAccount> CreateAsync(UserManager<PortalUser> users, string role, string userName, string displayName, string email, DateTime now,
+        long? organisationId, long? applicantId)
+    {
+        var password = GeneratePassword();
+        var user = new PortalUser
+        {
+            UserName = userName,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = displayName,
+            OrganisationId = organisationId,
+            ApplicantId = applicantId,
+            CreatedAtUtc = now,
+        };
+        Check(await users.CreateAsync(user, password).ConfigureAwait(false), userName);
+        Check(await users.AddToRoleAsync(user, role).ConfigureAwait(false), userName);
+        return new DemoAccount(role, userName, password, displayName);
+    }
+
+    private static void Check(IdentityResult result, string userName)
+    {
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Demo account {userName} could not be created: {string.Join("; ", result.Errors.Select(e => e.Code))}");
+        }
+    }
+
+    /// <summary>20 characters without look-alikes, with upper case, lower case and digits (the password policy's needs).</summary>
+    public static string GeneratePassword()
+    {
+        const string upper = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+        const string lower = "abcdefghijkmnopqrstuvwxyz";
+        const string digits = "23456789";
+        const string all = upper + lower + digits;
+        var chars = new char[20];
+        chars[0] = upper[RandomNumberGenerator.GetInt32(upper.Length)];
+        chars[1] = lower[RandomNumberGenerator.GetInt32(lower.Length)];
+        chars[2] = digits[RandomNumberGenerator.GetInt32(digits.Length)];
+        for (var i = 3; i < chars.Length; i++)
+        {
+            chars[i] = all[RandomNumberGenerator.GetInt32(all.Length)];
+        }
+
+        RandomNumberGenerator.Shuffle(chars.AsSpan());
+        return new string(chars);
+    }
+
+    private static byte[]? ReadServiceKey(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        var pem = PemEncoding.Find(File.ReadAllText(path));
+        var text = File.ReadAllText(path);
+        return Convert.FromBase64String(text[pem.Base64Data]);
+    }
+
+    private static Certificate DemoCertificate(ECDsa ca, X500DistinguishedName issuer, Applicant applicant, SecureDevice? device, CertificateType type, DateTime from, DateTime to)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedName($"CN={applicant.FirstName} {applicant.LastName}, C=CZ");
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(type == CertificateType.Commercial ? X509KeyUsageFlags.DigitalSignature : X509KeyUsageFlags.NonRepudiation, true));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(issuer, X509SignatureGenerator.CreateForECDsa(ca), from, to, serial);
+        return new Certificate
+        {
+            SerialNumber = issued.SerialNumber,
+            Issuer = issued.Issuer,
+            Subject = issued.Subject,
+            Type = type,
+            NotBeforeUtc = issued.NotBefore.ToUniversalTime(),
+            NotAfterUtc = issued.NotAfter.ToUniversalTime(),
+            Status = CertificateStatus.Issued,
+            Device = device,
+            Applicant = applicant,
+            Der = issued.RawData,
+        };
+    }
+}

@@ -1,0 +1,28 @@
+namespace Qtsp.Portal.Infrastructure.Mail;
+
+/// <summary>Section "Mail": SMTP when <see cref="SmtpHost"/> is set, otherwise .eml files in <see cref="PickupDirectory"/>.</summary>
+public sealed class MailOptions
+{
+    public const string Section = "Mail";
+
+    public string From { get; set; } = "portal@qtsp.invalid";
+
+    public string? SmtpHost { get; set; }
+
+    public int SmtpPort { get; set; } = 587;
+
+    public bool SmtpTls { get; set; } = true;
+
+    public string? SmtpUser { get; set; }
+
+    public string? SmtpPassword { get; set; }
+
+    /// <summary>Where .eml files go without SMTP; relative to the data directory ("mail-pickup" by default).</summary>
+    public string PickupDirectory { get; set; } = "mail-pickup";
+
+    /// <summary>How often the outbox is looked at.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Attempts before a message is left as failed (its last error stays in the outbox).</summary>
+    public int MaxAttempts { get; set; } = 10;
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Mail;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Qtsp.Portal.Data;
+
+namespace Qtsp.Portal.Infrastructure.Mail;
+
+/// <summary>
+/// Drains the outbox. Runs on every portal instance; each message is claimed with a conditional update (a lease of a
+/// couple of minutes), so two instances never send the same message, and one that died while sending leaves it to be
+/// retried. Failures are retried with a growing pause; the error (never the content) is kept with the message.
+/// </summary>
+public sealed partial class OutboxSender(
+    IDbContextFactory<PortalDbContext> factory,
+    IOptions<MailOptions> options,
+    IConfiguration configuration,
+    IHostEnvironment environment,
+    TimeProvider time,
+    ILogger<OutboxSender> logger) : BackgroundService
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await SendDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogPassFailed(logger, exception.GetType().Name);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends what is due now; returns how many messages were sent.</summary>
+    public async Task<int> SendDueAsync(CancellationToken cancellationToken = default)
+    {
+        var settings = options.Value;
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var due = await db.OutboxMessages
+            .Where(m => m.SentAtUtc == null && m.NextAttemptAtUtc <= now && m.Attempts < settings.MaxAttempts && (m.LockedUntilUtc == null || m.LockedUntilUtc < now))
+            .OrderBy(m => m.NextAttemptAtUtc)
+            .Select(m => m.Id)
+            .Take(20)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+
+        var sent = 0;
+        foreach (var id in due)
+        {
+            var leaseEnd = now + Lease;
+            var claimed = await db.OutboxMessages
+                .Where(m => m.Id == id && m.SentAtUtc == null && (m.LockedUntilUtc == null || m.LockedUntilUtc < now))
+                .ExecuteUpdateAsync(m => m.SetProperty(x => x.LockedUntilUtc, leaseEnd), cancellationToken).ConfigureAwait(false);
+            if (claimed != 1)
+            {
+                continue; // another instance has it
+            }
+
+            var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
+                await db.OutboxMessages.Where(m => m.Id == id)
+                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAtUtc, time.GetUtcNow().UtcDateTime).SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
+                        .SetProperty(x => x.Attempts, message.Attempts + 1).SetProperty(x => x.LastError, (string?)null), cancellationToken)
+                    .ConfigureAwait(false);
+                sent++;
+                LogSent(logger, message.Id, message.Kind);
+            }
+            catch (Exception exception) when (exception is SmtpException or IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
+            {
+                var attempts = message.Attempts + 1;
+                var error = $"{exception.GetType().Name}: {exception.Message}";
+                await db.OutboxMessages.Where(m => m.Id == id)
+                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.Attempts, attempts)
+                        .SetProperty(x => x.NextAttemptAtUtc, time.GetUtcNow().UtcDateTime + Backoff(attempts))
+                        .SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
+                        .SetProperty(x => x.LastError, error.Length > 1000 ? error[..1000] : error), cancellationToken)
+                    .ConfigureAwait(false);
+                LogFailed(logger, message.Id, message.Kind, attempts, exception.GetType().Name);
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>1, 2, 4 … minutes, at most an hour.</summary>
+    public static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, Math.Max(0, attempts - 1))));
+
+    /// <summary>The folder .eml files are written to when no SMTP server is configured.</summary>
+    public string PickupDirectory => Path.GetFullPath(options.Value.PickupDirectory, PortalPaths.DataDirectory(configuration, environment));
+
+    private async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        using var mail = new MailMessage(new MailAddress(settings.From), new MailAddress(message.Recipient))
+        {
+            Subject = message.Subject,
+            Body = message.Body,
+            BodyEncoding = Encoding.UTF8,
+            SubjectEncoding = Encoding.UTF8,
+        };
+        mail.Headers.Add("X-Qtsp-Outbox-Id", message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var client = new SmtpClient();
+        if (string.IsNullOrWhiteSpace(settings.SmtpHost))
+        {
+            Directory.CreateDirectory(PickupDirectory);
+            client.DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory;
+            client.PickupDirectoryLocation = PickupDirectory;
+        }
+        else
+        {
+            client.Host = settings.SmtpHost;
+            client.Port = settings.SmtpPort;
+            client.EnableSsl = settings.SmtpTls;
+            if (!string.IsNullOrEmpty(settings.SmtpUser))
+            {
+                client.Credentials = new NetworkCredential(settings.SmtpUser, settings.SmtpPassword);
+            }
+        }
+
+        await client.SendMailAsync(mail, cancellationToken).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox message {Id} ({Kind}) sent")]
+    private static partial void LogSent(ILogger logger, long id, string kind);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {Id} ({Kind}) not sent, attempt {Attempts}: {Error}")]
+    private static partial void LogFailed(ILogger logger, long id, string kind, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox pass failed: {Error}")]
+    private static partial void LogPassFailed(ILogger logger, string error);
+}

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Tests.Hosting;
+
+namespace Qtsp.Portal.Tests.Data;
+
+public sealed class ModelTests
+{
+    /// <summary>
+    /// The schema tests build the context without the application's services; the running portal builds it with them
+    /// (Identity's store options could change the model). Both must be one model, or the tests prove the wrong thing.
+    /// </summary>
+    [Fact]
+    public async Task The_running_portals_model_is_the_model_the_schema_tests_check()
+    {
+        await using var server = await PortalServer.StartAsync();
+        await using var scope = server.App.Services.CreateAsyncScope();
+        var running = scope.ServiceProvider.GetRequiredService<PortalDbContext>().Model;
+        using var database = SqliteDatabase.Create("model");
+        await using var standalone = database.NewContext();
+
+        Describe(running).ShouldBe(Describe(standalone.Model));
+        running.GetEntityTypes().Select(e => e.GetTableName()).ShouldNotContain("AspNetUserPasskeys", "Identity's schema version 1, as migrated");
+    }
+
+    private static string[] Describe(Microsoft.EntityFrameworkCore.Metadata.IModel model) =>
+        model.GetEntityTypes()
+            .SelectMany(e => e.GetProperties().Select(p => $"{e.GetTableName()}.{p.GetColumnName()} {p.ClrType.Name} {p.IsNullable} {p.GetMaxLength()}"))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+}

@@ -1,0 +1,247 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Qtsp.TestSupport;
+using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Features.Bindings;
+using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Support;
+using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Mail;
+using Qtsp.Portal.Tests.Hosting;
+using Qtsp.Portal.Tests.Support;
+
+namespace Qtsp.Portal.Tests.SupportSessions;
+
+/// <summary>Support staff acting as a customer: banner, time limit (fake clock), audit with both identities, no agent, elevation.</summary>
+public sealed class SupportSessionTests : IAsyncLifetime
+{
+    private readonly TestClock _clock = new(DateTimeOffset.UtcNow);
+    private PortalServer _server = default!;
+    private TestData _data = default!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await PortalServer.StartAsync(services => services.AddSingleton<TimeProvider>(_clock), "--Support:SessionLength", "02:00:00");
+        _data = new TestData(_server.App.Services);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private sealed record Scene(TestAccount Staff, TestAccount Customer, Organisation Organisation, Applicant Applicant, Certificate Certificate, DeviceBinding FreeBinding);
+
+    private async Task<Scene> SceneAsync(bool elevated = false)
+    {
+        var organisation = await _data.OrganisationAsync();
+        var applicant = await _data.ApplicantAsync(organisation, "Marie", TestData.Unique("Zákaznice"));
+        var device = await _data.DeviceAsync(applicant);
+        var certificate = await _data.CertificateAsync(applicant, device);
+        var freeDevice = await _data.DeviceAsync(applicant);
+        var freeBinding = await _data.DbAsync(db => db.DeviceBindings.SingleAsync(b => b.DeviceId == freeDevice.Id));
+        return new Scene(
+            await _data.AccountAsync(PortalRoles.Support, elevated: elevated),
+            await _data.AccountAsync(PortalRoles.CompanyRepresentative, organisation),
+            organisation, applicant, certificate, freeBinding);
+    }
+
+    private async Task<long> StartAsync(Scene scene, string reason = "HD-2026-0815")
+    {
+        var outcome = await _data.AsAsync<SupportService, Outcome<long>>(scene.Staff, s => s.StartAsync(scene.Customer.UserId, reason));
+        outcome.Succeeded.ShouldBeTrue(outcome.MessageKey ?? string.Join(", ", outcome.Errors.Select(e => e.MessageKey)));
+        return outcome.Value;
+    }
+
+    private static string[] CustomerPages() =>
+        ["/", "/token", "/certificates", "/requests", "/applicants", "/applicants/new", "/account", "/support", "/account/denied"];
+
+    [Fact]
+    public async Task The_banner_is_on_every_page_and_the_session_ends_by_itself_after_30_minutes()
+    {
+        var scene = await SceneAsync();
+        using var browser = new PortalSession(_server.Address);
+        await browser.SignInAsync(scene.Staff.UserName, scene.Staff.Password, scene.Staff.AuthenticatorKey);
+        var sessionId = await StartAsync(scene);
+        var customerName = (await _data.DbAsync(db => db.Users.SingleAsync(u => u.Id == scene.Customer.UserId))).DisplayName;
+        var staffName = (await _data.DbAsync(db => db.Users.SingleAsync(u => u.Id == scene.Staff.UserId))).DisplayName;
+        var expected = Texts.Format("Support.Banner", Texts.Culture("cs"), $"{staffName} ({scene.Staff.UserName})", $"{customerName} ({scene.Customer.UserName})");
+
+        foreach (var path in CustomerPages().Append($"/applicants/{scene.Applicant.Id}").Append($"/certificates/{scene.Certificate.Id}"))
+        {
+            var page = await browser.OkPageAsync(path);
+            var banner = page.QuerySelector("[data-testid=support-banner]").ShouldNotBeNull(path);
+            banner.QuerySelector("[data-testid=support-banner-text]")!.TextContent.ShouldBe(expected, path);
+            banner.QuerySelector("form[action='support/session/end'] [data-testid=support-end]").ShouldNotBeNull(path);
+        }
+
+        // The staff member sees what the customer sees: the customer's organisation and its applicant.
+        (await browser.OkPageAsync($"/applicants/{scene.Applicant.Id}")).QuerySelector("[data-testid=applicant-name]")!.TextContent.ShouldContain(scene.Applicant.LastName);
+        (await browser.OkPageAsync("/")).QuerySelector("[data-testid=contract-number]")!.TextContent.ShouldContain(scene.Organisation.ContractNumber);
+
+        _clock.Advance(TimeSpan.FromMinutes(29));
+        (await browser.OkPageAsync("/")).QuerySelector("[data-testid=support-banner]").ShouldNotBeNull("29 minutes in, the session is still open");
+
+        _clock.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        var after = await browser.OkPageAsync("/");
+        after.QuerySelector("[data-testid=support-banner]").ShouldBeNull("the 2-hour setting is capped at 30 minutes");
+        after.QuerySelector("[data-testid=user-name]")!.TextContent.ShouldBe(staffName);
+        (await browser.PageAsync($"/applicants/{scene.Applicant.Id}")).Status.ShouldBe(HttpStatusCode.Forbidden, "the customer's data are out of reach again");
+
+        var session = await _data.DbAsync(db => db.SupportSessions.SingleAsync(s => s.Id == sessionId));
+        session.EndReason.ShouldBe(SupportSessionEnd.Expired);
+        session.EndedAtUtc.ShouldBe(session.StartedAtUtc + SupportOptions.MaxLength);
+        var expiry = (await _data.AuditAsync()).Single(a => a.Action == AuditActions.SupportSessionExpired && a.SupportSessionId == sessionId);
+        expiry.Actor.ShouldBe(scene.Staff.UserName);
+        expiry.OnBehalfOf.ShouldBe(scene.Customer.UserName);
+    }
+
+    [Fact]
+    public async Task Everything_done_in_a_session_is_audited_with_both_identities_and_the_customer_gets_a_mail()
+    {
+        var scene = await SceneAsync();
+        var sessionId = await StartAsync(scene, "HD-2026-4711");
+
+        var registered = await _data.AsAsync<ApplicantService, Outcome<long>>(scene.Staff, s => s.RegisterAsync(new ApplicantInput
+        {
+            FirstName = "Nový", LastName = "Zaměstnanec", Email = "novy@example.cz", DateOfBirth = new DateOnly(1999, 9, 9),
+        }));
+
+        registered.Succeeded.ShouldBeTrue();
+        (await _data.DbAsync(db => db.Applicants.SingleAsync(a => a.Id == registered.Value))).OrganisationId.ShouldBe(scene.Organisation.Id);
+        var events = (await _data.AuditAsync()).Where(a => a.SupportSessionId == sessionId).ToArray();
+        events.Select(e => e.Action).ShouldBe([AuditActions.SupportSessionStarted, AuditActions.ApplicantRegistered]);
+        events.ShouldAllBe(e => e.Actor == scene.Staff.UserName && e.OnBehalfOf == scene.Customer.UserName);
+        events[0].Details.ShouldNotBeNull().ShouldContain("HD-2026-4711");
+
+        var sender = _server.App.Services.GetRequiredService<OutboxSender>();
+        (await sender.SendDueAsync()).ShouldBeGreaterThanOrEqualTo(1);
+        var mails = Directory.GetFiles(sender.PickupDirectory, "*.eml").Select(Eml.Read).ToArray();
+        var mail = mails.Single(m => m.Headers.Contains($"X-Receiver: {scene.Customer.UserName}@example.cz", StringComparison.Ordinal));
+        mail.Body.ShouldContain("HD-2026-4711");
+        mail.Body.ShouldContain(scene.Staff.UserName[^6..], Case.Sensitive, "the staff member is named");
+        (await _data.DbAsync(db => db.OutboxMessages.SingleAsync(m => m.Kind == "support.session.started" && m.Recipient == $"{scene.Customer.UserName}@example.cz")))
+            .SentAtUtc.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task A_support_session_cannot_reach_the_agent_but_the_customer_and_the_staff_member_alone_can()
+    {
+        var scene = await SceneAsync();
+        await using (var staffAlone = await _data.AsAsync(scene.Staff))
+        {
+            staffAlone.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeTrue();
+        }
+
+        await StartAsync(scene);
+
+        await using (var inSession = await _data.AsAsync(scene.Staff))
+        {
+            inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeFalse();
+            var bridge = inSession.ServiceProvider.GetRequiredService<global::Qtsp.Portal.AgentBridge.AgentBridge>();
+            await bridge.StartAsync();
+            bridge.State.ShouldBe(AgentConnectionState.Disabled);
+        }
+
+        await using var customer = await _data.AsAsync(scene.Customer);
+        customer.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeTrue();
+    }
+
+    [Fact]
+    public async Task Without_the_permission_revocation_blocking_and_binding_cancellation_are_refused_and_change_nothing()
+    {
+        var scene = await SceneAsync(elevated: false);
+        await StartAsync(scene);
+        await using var scope = await _data.AsAsync(scene.Staff);
+
+        (await scope.ServiceProvider.GetRequiredService<CertificateService>().RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, "123456"))
+            .MessageKey.ShouldBe(SupportElevation.NotPermitted);
+        (await scope.ServiceProvider.GetRequiredService<ApplicantService>().BlockAsync(scene.Applicant.Id, "ticket says so"))
+            .MessageKey.ShouldBe(SupportElevation.NotPermitted);
+        (await scope.ServiceProvider.GetRequiredService<BindingService>().CancelAsync(scene.FreeBinding.Id, "handed over"))
+            .MessageKey.ShouldBe(SupportElevation.NotPermitted);
+        (await scope.ServiceProvider.GetRequiredService<ApplicantService>().UnblockAsync(scene.Applicant.Id)).Succeeded.ShouldBeTrue("not destructive");
+
+        (await _data.DbAsync(db => db.Certificates.SingleAsync(c => c.Id == scene.Certificate.Id))).Status.ShouldBe(CertificateStatus.Issued);
+        (await _data.DbAsync(db => db.Applicants.SingleAsync(a => a.Id == scene.Applicant.Id))).IsBlocked.ShouldBeFalse();
+        (await _data.DbAsync(db => db.DeviceBindings.SingleAsync(b => b.Id == scene.FreeBinding.Id))).CancelledAtUtc.ShouldBeNull();
+        (await _data.AuditAsync()).Count(a => a.Action == AuditActions.SupportElevationRefused && a.Actor == scene.Staff.UserName && a.OnBehalfOf == scene.Customer.UserName)
+            .ShouldBe(3);
+    }
+
+    [Fact]
+    public async Task With_the_permission_a_destructive_action_still_needs_a_fresh_code_from_the_staff_members_authenticator()
+    {
+        var scene = await SceneAsync(elevated: true);
+        await StartAsync(scene);
+        await using var scope = await _data.AsAsync(scene.Staff);
+        var certificates = scope.ServiceProvider.GetRequiredService<CertificateService>();
+
+        (await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise)).MessageKey.ShouldBe(SupportElevation.CodeRequired);
+        (await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, Totp.WrongCode(scene.Staff.AuthenticatorKey!)))
+            .MessageKey.ShouldBe(SupportElevation.CodeWrong);
+        (await _data.DbAsync(db => db.Certificates.SingleAsync(c => c.Id == scene.Certificate.Id))).Status.ShouldBe(CertificateStatus.Issued);
+
+        var revoked = await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, Totp.Code(scene.Staff.AuthenticatorKey!));
+
+        revoked.Succeeded.ShouldBeTrue();
+        var stored = await _data.DbAsync(db => db.Certificates.SingleAsync(c => c.Id == scene.Certificate.Id));
+        stored.Status.ShouldBe(CertificateStatus.Revoked);
+        stored.RevokedBy.ShouldBe(scene.Staff.UserName);
+        var audit = (await _data.AuditAsync()).Where(a => a.Actor == scene.Staff.UserName).Select(a => (a.Action, a.OnBehalfOf)).ToArray();
+        audit.ShouldContain((AuditActions.SupportElevationConfirmed, scene.Customer.UserName));
+        audit.ShouldContain((AuditActions.CertificateRevoked, scene.Customer.UserName));
+        (await _data.AuditAsync()).ShouldAllBe(a => a.Details == null || !a.Details.Contains(scene.Staff.AuthenticatorKey!, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task Only_support_staff_open_sessions_only_for_customer_accounts_and_always_with_a_reason()
+    {
+        var scene = await SceneAsync();
+        var otherStaff = await _data.AccountAsync(PortalRoles.Support);
+
+        await Should.ThrowAsync<AccessRefusedException>(() => _data.AsAsync<SupportService, Outcome<long>>(scene.Customer, s => s.StartAsync(scene.Staff.UserId, "x")));
+        (await _data.AsAsync<SupportService, Outcome<long>>(scene.Staff, s => s.StartAsync(otherStaff.UserId, "HD-1"))).MessageKey.ShouldBe(SupportService.NotACustomer);
+        (await _data.AsAsync<SupportService, Outcome<long>>(scene.Staff, s => s.StartAsync(scene.Customer.UserId, " "))).Errors.ShouldContain(e => e.Field == "Reason" && e.MessageKey == InputRules.Required);
+        (await _data.AsAsync<SupportService, Outcome<long>>(scene.Staff, s => s.StartAsync(scene.Customer.UserId, "<script>x</script>"))).Errors.ShouldContain(e => e.MessageKey == InputRules.Markup);
+        (await _data.AsAsync<SupportService, Outcome<long>>(scene.Staff, s => s.StartAsync(scene.Customer.UserId, new string('x', 201)))).Errors.ShouldContain(e => e.MessageKey == InputRules.TooLong);
+        (await _data.DbAsync(db => db.SupportSessions.CountAsync(s => s.StaffUserId == scene.Staff.UserId))).ShouldBe(0);
+
+        var found = await _data.AsAsync<SupportService, IReadOnlyList<CustomerAccount>>(scene.Staff, s => s.SearchAsync(scene.Organisation.ContractNumber));
+        found.Select(c => c.UserId).ShouldBe([scene.Customer.UserId]);
+        (await _data.AsAsync<SupportService, IReadOnlyList<CustomerAccount>>(scene.Staff, s => s.SearchAsync(otherStaff.UserName))).ShouldBeEmpty("staff accounts are not customers");
+    }
+
+    [Fact]
+    public async Task The_end_button_and_signing_out_end_the_session()
+    {
+        var scene = await SceneAsync();
+        using var browser = new PortalSession(_server.Address);
+        await browser.SignInAsync(scene.Staff.UserName, scene.Staff.Password, scene.Staff.AuthenticatorKey);
+        var first = await StartAsync(scene);
+
+        var page = await browser.OkPageAsync("/certificates");
+        using (var ended = await browser.PostFormByActionAsync(page, "support/session/end"))
+        {
+            ended.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            ended.Headers.Location!.OriginalString.ShouldBe("/support");
+        }
+
+        (await browser.OkPageAsync("/")).QuerySelector("[data-testid=support-banner]").ShouldBeNull();
+        (await _data.DbAsync(db => db.SupportSessions.SingleAsync(s => s.Id == first))).EndReason.ShouldBe(SupportSessionEnd.Ended);
+
+        var second = await StartAsync(scene);
+        var home = await browser.OkPageAsync("/");
+        using (var signedOut = await browser.PostFormByActionAsync(home, "account/logout"))
+        {
+            signedOut.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            signedOut.Headers.Location!.OriginalString.ShouldBe(AccountSetup.LoginPath);
+        }
+
+        (await _data.DbAsync(db => db.SupportSessions.SingleAsync(s => s.Id == second))).EndReason.ShouldBe(SupportSessionEnd.Ended);
+        (await browser.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        (await _data.AuditAsync()).Where(a => a.Action == AuditActions.SupportSessionEnded).Select(a => a.SupportSessionId).ShouldBe([first, second], ignoreOrder: true);
+    }
+}
