@@ -70,6 +70,9 @@ public sealed class TokenCareTests(BrowserFixture browser)
         audit.ShouldAllBe(a => a.Actor == product.Accounts.Holder.UserName && a.Subject == $"device-serial:{demo.Serial}");
         audit[0].Details.ShouldContain("PinIncorrect");
         audit[1].Details.ShouldContain("Succeeded");
+        (await AuditAsync(product, "token.login")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
+        (await AuditAsync(product, "token.request.created")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
+        audit.AddRange(await AuditAsync(product, "token.%"));
 
         portalFrames.ShouldNotBeEmpty("the circuit's frames were recorded");
         foreach (var secret in new[] { NewPin, "7777", NewPuk, UnblockedPin, DemoDevice.QPin, DemoDevice.Puk })

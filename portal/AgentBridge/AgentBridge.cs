@@ -64,15 +64,15 @@ public sealed partial class AgentBridge(
         return await _module.InvokeAsync<AgentResult<T>>("invoke", [method, .. arguments]).ConfigureAwait(false);
     }
 
-    /// <summary>Runs an operation whose secrets the page's own dialog collects; only the agent's answer comes back.</summary>
-    public async Task<AgentResult<T>> RunSecretOperationAsync<T>(SecretOperation operation)
+    /// <summary>Runs an operation whose secrets the page's own dialog collects; only the agent's answers come back.</summary>
+    public async Task<SecretOperationOutcome<T>> RunSecretOperationAsync<T>(SecretOperation operation)
     {
         if (_module is null || State != AgentConnectionState.Connected)
         {
-            return AgentResult.Failure<T>(new AgentError(AgentErrorCode.AgentUnavailable));
+            return new SecretOperationOutcome<T>(AgentResult.Failure<T>(new AgentError(AgentErrorCode.AgentUnavailable)), []);
         }
 
-        return await _module.InvokeAsync<AgentResult<T>>("runSecretOperation", TimeSpan.FromMinutes(15), operation).ConfigureAwait(false);
+        return await _module.InvokeAsync<SecretOperationOutcome<T>>("runSecretOperation", TimeSpan.FromMinutes(15), operation).ConfigureAwait(false);
     }
 
     /// <summary>Lets the browser save bytes as a file (an exported certificate, a request).</summary>

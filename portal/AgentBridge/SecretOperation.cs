@@ -1,3 +1,4 @@
+using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
 
 namespace Qtsp.Portal.AgentBridge;
@@ -18,6 +19,12 @@ public sealed record SecretOperation(
     IReadOnlyDictionary<string, string> Secrets,
     SecretDialog Dialog,
     string? FileProperty = null);
+
+/// <summary>
+/// What a secret operation came to: the agent's final answer, and the errors of the attempts the user put right in
+/// the dialog (each wrong PIN spent a try on the device).
+/// </summary>
+public sealed record SecretOperationOutcome<T>(AgentResult<T> Result, IReadOnlyList<AgentError> FailedAttempts);
 
 public sealed record SecretDialog(
     string Title,

@@ -97,6 +97,15 @@ public static class AuditActions
     public const string SupportPageViewed = "support.page.viewed";
     public const string SupportElevationRefused = "support.elevation.refused";
     public const string SupportElevationConfirmed = "support.elevation.confirmed";
+    public const string TokenLogin = "token.login";
+    public const string TokenPinChanged = "token.pin.changed";
+    public const string TokenPinUnblocked = "token.pin.unblocked";
+    public const string TokenRequestCreated = "token.request.created";
+    public const string TokenCertificateInstalled = "token.certificate.installed";
+    public const string TokenPkcs12Imported = "token.pkcs12.imported";
+    public const string TokenObjectsDeleted = "token.objects.deleted";
+    public const string TokenComplaintPrepared = "token.complaint.prepared";
+    public const string TokenRenamed = "token.renamed";
 }
 
 public static class AuditSubjects
@@ -108,6 +117,9 @@ public static class AuditSubjects
     public static string Binding(long id) => $"binding:{id}";
 
     public static string Device(long id) => $"device:{id}";
+
+    /// <summary>A device on the user's PC, known by its serial number (it may not be on record in the portal).</summary>
+    public static string DeviceSerial(string serialNumber) => $"device-serial:{serialNumber}";
 
     public static string Request(long id) => $"request:{id}";
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.EntityFrameworkCore;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Portal.Features.Token;
@@ -43,8 +44,16 @@ public interface IServiceKeyRegistry
     Task<PublicKey?> FindAsync(string deviceSerial, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Used until device records exist: no device is registered, so attestations are reported unverifiable.</summary>
-public sealed class NoServiceKeyRegistry : IServiceKeyRegistry
+/// <summary>The service keys on record in the portal's device registry (<see cref="Qtsp.Portal.Data.SecureDevice.ServiceKeyPublicKey"/>).</summary>
+public sealed class SecureDeviceServiceKeys(Infrastructure.DataAccess data) : IServiceKeyRegistry
 {
-    public Task<PublicKey?> FindAsync(string deviceSerial, CancellationToken cancellationToken = default) => Task.FromResult<PublicKey?>(null);
+    public Task<PublicKey?> FindAsync(string deviceSerial, CancellationToken cancellationToken = default) => data.RunAsync(async db =>
+    {
+        var serial = deviceSerial.Trim().ToUpperInvariant();
+        var key = await db.SecureDevices.AsNoTracking()
+            .Where(d => d.SerialNumber == serial && d.ServiceKeyPublicKey != null)
+            .Select(d => d.ServiceKeyPublicKey)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return key is null ? null : PublicKey.CreateFromSubjectPublicKeyInfo(key, out _);
+    });
 }

@@ -1,8 +1,7 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.Localization;
-using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Resources;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
@@ -18,21 +17,20 @@ public sealed class TokenCare(
     AgentBridge.AgentBridge bridge,
     TokenDialogs dialogs,
     NotificationService notifications,
-    AuthenticationStateProvider authentication,
-    IServiceScopeFactory scopes,
-    TimeProvider time,
+    CurrentActor actors,
+    AuditTrail audit,
     IStringLocalizer<Strings> l)
 {
     public string Name(PinKind kind) => dialogs.Name(kind);
 
     public Task<AgentResult<PinStatus>> ChangePinAsync(DeviceSnapshot device, AreaSnapshot area, PinKind kind) =>
-        RunAsync<PinStatus>(dialogs.ChangePin(device, area, kind), device, area, "token.pin.changed", new { pin = kind.ToString() }, _ => l["TokenCare.Done.PinChanged", dialogs.Name(kind)]);
+        RunAsync<PinStatus>(dialogs.ChangePin(device, area, kind), device, area, AuditActions.TokenPinChanged, new { pin = kind.ToString() }, _ => l["TokenCare.Done.PinChanged", dialogs.Name(kind)]);
 
     public Task<AgentResult<PinStatus>> UnblockAsync(DeviceSnapshot device, AreaSnapshot area) =>
-        RunAsync<PinStatus>(dialogs.Unblock(device, area), device, area, "token.pin.unblocked", new { pin = area.UserPin.Kind.ToString() }, _ => l["TokenCare.Done.Unblocked", dialogs.Name(area.UserPin.Kind)]);
+        RunAsync<PinStatus>(dialogs.Unblock(device, area), device, area, AuditActions.TokenPinUnblocked, new { pin = area.UserPin.Kind.ToString() }, _ => l["TokenCare.Done.Unblocked", dialogs.Name(area.UserPin.Kind)]);
 
     public Task<AgentResult<bool>> LoginAsync(DeviceSnapshot device, AreaSnapshot area) =>
-        RunAsync<bool>(dialogs.Login(device, area), device, area, audit: null, details: null, _ => l["TokenCare.Done.LoggedIn"]);
+        RunAsync<bool>(dialogs.Login(device, area), device, area, AuditActions.TokenLogin, details: null, _ => l["TokenCare.Done.LoggedIn"]);
 
     public async Task<AgentResult<bool>> LogoutAsync(DeviceSnapshot device)
     {
@@ -52,28 +50,28 @@ public sealed class TokenCare(
             dialogs.CreateRequest(device, area, command),
             device,
             area,
-            "token.request.created",
+            AuditActions.TokenRequestCreated,
             new { algorithm = algorithm.ToString() },
             created => l["TokenCare.Done.RequestCreated"]);
         return (result, nonce);
     }
 
     public Task<AgentResult<CertificateInstalled>> InstallAsync(DeviceSnapshot device, AreaSnapshot area, byte[] certificate) =>
-        RunAsync<CertificateInstalled>(dialogs.Install(device, area, certificate), device, area, "token.certificate.installed", new { sha256 = Convert.ToHexString(SHA256.HashData(certificate)) }, _ => l["TokenCare.Done.Installed"]);
+        RunAsync<CertificateInstalled>(dialogs.Install(device, area, certificate), device, area, AuditActions.TokenCertificateInstalled, new { sha256 = Convert.ToHexString(SHA256.HashData(certificate)) }, _ => l["TokenCare.Done.Installed"]);
 
     public Task<AgentResult<CertificateInstalled>> ImportPkcs12Async(DeviceSnapshot device, AreaSnapshot standard) =>
-        RunAsync<CertificateInstalled>(dialogs.ImportPkcs12(device, standard), device, standard, "token.pkcs12.imported", null, _ => l["TokenCare.Done.Imported"]);
+        RunAsync<CertificateInstalled>(dialogs.ImportPkcs12(device, standard), device, standard, AuditActions.TokenPkcs12Imported, null, _ => l["TokenCare.Done.Imported"]);
 
     public Task<AgentResult<int>> DeleteAsync(DeviceSnapshot device, AreaSnapshot area, IReadOnlyList<ObjectRef> objects) =>
-        RunAsync<int>(dialogs.Delete(device, area, objects), device, area, "token.objects.deleted", new { objects = objects.Select(o => $"{o.Kind}:{o.IdHex}:{o.Label}").ToArray() }, count => l["TokenCare.Done.Deleted", count]);
+        RunAsync<int>(dialogs.Delete(device, area, objects), device, area, AuditActions.TokenObjectsDeleted, new { objects = objects.Select(o => $"{o.Kind}:{o.IdHex}:{o.Label}").ToArray() }, count => l["TokenCare.Done.Deleted", count]);
 
     public Task<AgentResult<ComplaintPrepared>> PrepareComplaintAsync(DeviceSnapshot device) =>
-        RunAsync<ComplaintPrepared>(dialogs.Complaint(device), device, null, "token.complaint.prepared", null, _ => l["TokenCare.Done.ComplaintPrepared"]);
+        RunAsync<ComplaintPrepared>(dialogs.Complaint(device), device, null, AuditActions.TokenComplaintPrepared, null, _ => l["TokenCare.Done.ComplaintPrepared"]);
 
     public async Task<AgentResult<string>> RenameAsync(DeviceSnapshot device, string label)
     {
         var result = await bridge.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(device.DeviceId, label));
-        await AuditAsync("token.renamed", device, null, result.Error, new { label });
+        await AuditAsync(AuditActions.TokenRenamed, device, null, result.Error, new { label });
         Tell(result.Error, device, renamed => l["TokenCare.Done.Renamed", renamed ?? label], result.IsSuccess, result.Value);
         return result;
     }
@@ -95,21 +93,23 @@ public sealed class TokenCare(
         AgentBridge.SecretOperation operation,
         DeviceSnapshot device,
         AreaSnapshot? area,
-        string? audit,
+        string auditAction,
         object? details,
         Func<T?, string> success)
     {
-        var result = await bridge.RunSecretOperationAsync<T>(operation);
+        var (result, failedAttempts) = await bridge.RunSecretOperationAsync<T>(operation);
+        // A wrong PIN put right in the dialog still spent a try on the device: each is on the record.
+        foreach (var attempt in failedAttempts.Where(a => a.Code is AgentErrorCode.PinIncorrect or AgentErrorCode.PinLocked))
+        {
+            await AuditAsync(auditAction, device, area, attempt, details);
+        }
+
         if (result.Error?.Code == AgentErrorCode.Cancelled && typeof(T) != typeof(KeyRequestCreated))
         {
-            return result; // the user closed the dialog: nothing happened, nothing to say
+            return result; // the user closed the dialog: nothing more happened, nothing to say
         }
 
-        if (audit is not null)
-        {
-            await AuditAsync(audit, device, area, result.Error, details);
-        }
-
+        await AuditAsync(auditAction, device, area, result.Error, details);
         Tell(result.Error, device, success, result.IsSuccess, result.Value);
         return result;
     }
@@ -157,27 +157,18 @@ public sealed class TokenCare(
     private static PinKind Unblocker(DeviceModel model, PinKind? pin) =>
         pin is { } kind && model.Policy(kind)?.UnblockedBy is { } unblocker ? unblocker : PinKind.Puk;
 
-    /// <summary>Records the outcome of an operation on the user's device; never any secret.</summary>
-    private async Task AuditAsync(string action, DeviceSnapshot device, AreaSnapshot? area, AgentError? error, object? details)
-    {
-        var user = (await authentication.GetAuthenticationStateAsync()).User;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        db.AuditEvents.Add(new AuditEvent
-        {
-            OccurredAtUtc = time.GetUtcNow().UtcDateTime,
-            Actor = user.Identity?.Name ?? "anonymous",
-            Action = action,
-            Subject = $"device:{device.SerialNumber}",
-            Details = JsonSerializer.Serialize(new
+    /// <summary>Records the outcome of an operation on the user's device (who, on whose behalf, from where); never any secret.</summary>
+    private async Task AuditAsync(string action, DeviceSnapshot device, AreaSnapshot? area, AgentError? error, object? details) =>
+        await audit.RecordAsync(
+            await actors.GetAsync(),
+            action,
+            AuditSubjects.DeviceSerial(device.SerialNumber),
+            new
             {
                 model = device.ModelId,
                 area = area?.Kind.ToString(),
                 outcome = error?.Code.ToString() ?? "Succeeded",
                 pkcs11 = error?.Pkcs11Code,
                 details,
-            }),
-        });
-        await db.SaveChangesAsync();
-    }
+            });
 }

@@ -9,7 +9,7 @@ public static class TokenCareRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<TokenDialogs>();
         services.AddScoped<TokenCare>();
-        services.TryAddScoped<IServiceKeyRegistry, NoServiceKeyRegistry>();
+        services.TryAddScoped<IServiceKeyRegistry, SecureDeviceServiceKeys>();
         services.AddCascadingAuthenticationState();
         return services;
     }

@@ -47,7 +47,7 @@ export async function stop() {
  */
 export async function runSecretOperation(spec) {
   if (!link.connection || link.state !== 'connected') {
-    return { value: null, error: { code: 'AgentUnavailable' } };
+    return { result: { value: null, error: { code: 'AgentUnavailable' } }, failedAttempts: [] };
   }
   const operationId = spec.command.operationId || null;
   return askForSecrets(

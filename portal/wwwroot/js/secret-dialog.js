@@ -10,21 +10,23 @@ let openDialog = null;
 /**
  * Shows the dialog and runs `perform(secrets, confirmFinalTry, file, showProgress)` on submit; `perform` resolves to the agent's
  * result envelope. Errors the user can fix here (wrong PIN, final try, policy) keep the dialog open.
- * Resolves to the final result, or to { value: null, error: { code: 'Cancelled' } }.
+ * Resolves to { result, failedAttempts }: the final result (or { value: null, error: { code: 'Cancelled' } }) and
+ * the errors of the attempts the user put right in the dialog (a wrong PIN spends a try: the portal records it).
  */
 export function askForSecrets(spec, perform, onCancelRunning) {
   if (openDialog) {
     openDialog.close({ value: null, error: { code: 'Cancelled' } });
   }
+  const failedAttempts = [];
   return new Promise((resolve) => {
-    openDialog = buildDialog(spec, perform, onCancelRunning, (result) => {
+    openDialog = buildDialog(spec, perform, onCancelRunning, failedAttempts, (result) => {
       openDialog = null;
-      resolve(result);
+      resolve({ result, failedAttempts });
     });
   });
 }
 
-function buildDialog(spec, perform, onCancelRunning, done) {
+function buildDialog(spec, perform, onCancelRunning, failedAttempts, done) {
   const previousFocus = document.activeElement;
   const backdrop = element('div', 'secret-dialog-backdrop');
   const dialog = element('div', 'secret-dialog');
@@ -221,6 +223,7 @@ function buildDialog(spec, perform, onCancelRunning, done) {
     const error = result && result.error;
     const retry = error && retryText(spec, error);
     if (retry) {
+      failedAttempts.push(error);
       if (error.code === 'FinalTryNotConfirmed' || (error.pinState === 'FinalTry')) {
         finalTry.hidden = false;
         finalTryBox.checked = false;

@@ -5,7 +5,12 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
 using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Features.Token;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,9 +33,17 @@ internal static class StaticRenderer
         services.AddLocalization();
         services.AddRadzenComponents();
         services.AddSingleton<IJSRuntime, NoCircuitJSRuntime>();
-        // The token page's components take the token-care services (they call nothing while rendering).
+        // The token page's components take the token-care services (they call nothing while rendering), and those take
+        // the audit trail and the current actor, which take the database: an in-memory SQLite nobody touches.
         services.AddAgentBridge(new ConfigurationBuilder().Build());
         services.AddTokenCare();
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpContextAccessor();
+        services.AddDbContextFactory<PortalDbContext>(options => options.UseSqlite("Data Source=:memory:"));
+        services.AddSingleton<DataAccess>();
+        services.AddScoped<RequestOrigin>();
+        services.AddScoped<AuditTrail>();
+        services.AddScoped<CurrentActor>();
         services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationStateProvider>();
         // Radzen's dialog, tooltip and context-menu services take the navigation manager.
         services.AddSingleton<NavigationManager, FixedNavigationManager>();
