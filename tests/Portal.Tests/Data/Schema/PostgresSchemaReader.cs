@@ -8,7 +8,7 @@ public sealed class PostgresSchemaReader : ISchemaReader
 {
     public async Task<DatabaseSchema> ReadAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
-        var tableNames = (await QueryAsync(connection, """
+        var tableNames = (await connection.QueryRowsAsync("""
             SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname
             """, cancellationToken)).Select(r => (string)r["relname"]!).Where(n => !SchemaBookkeeping.MigrationTables.Contains(n)).ToArray();
@@ -20,7 +20,7 @@ public sealed class PostgresSchemaReader : ISchemaReader
         }
 
         // Views, sequences not owned by an identity column, functions and triggers are not part of the model.
-        var others = (await QueryAsync(connection, """
+        var others = (await connection.QueryRowsAsync("""
             SELECT 'view ' || c.relname AS description FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm')
             UNION ALL
@@ -40,7 +40,7 @@ public sealed class PostgresSchemaReader : ISchemaReader
     private static async Task<TableSchema> ReadTableAsync(DbConnection connection, string table, CancellationToken cancellationToken)
     {
         var relation = Quote(table);
-        var columns = (await QueryAsync(connection, $"""
+        var columns = (await connection.QueryRowsAsync($"""
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity,
                    pg_get_expr(d.adbin, d.adrelid) AS "default",
                    CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation
@@ -66,7 +66,7 @@ public sealed class PostgresSchemaReader : ISchemaReader
             })
             .ToArray();
 
-        var primaryKey = (await QueryAsync(connection, $"""
+        var primaryKey = (await connection.QueryRowsAsync($"""
             SELECT a.attname FROM pg_constraint k
             CROSS JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS key(attnum, position)
             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = key.attnum
@@ -75,12 +75,12 @@ public sealed class PostgresSchemaReader : ISchemaReader
             """, cancellationToken)).Select(r => (string)r["attname"]!).ToArray();
 
         var indexes = new List<IndexSchema>();
-        foreach (var index in await QueryAsync(connection, $"""
+        foreach (var index in await connection.QueryRowsAsync($"""
             SELECT i.indexrelid::regclass::text AS name, i.indisunique, pg_get_expr(i.indpred, i.indrelid) AS filter, i.indexrelid
             FROM pg_index i WHERE i.indrelid = {relation}::regclass AND NOT i.indisprimary
             """, cancellationToken))
         {
-            var indexColumns = (await QueryAsync(connection, $"""
+            var indexColumns = (await connection.QueryRowsAsync($"""
                 SELECT pg_get_indexdef(i.indexrelid, key.position::int, true) AS column
                 FROM pg_index i CROSS JOIN LATERAL generate_series(1, i.indnkeyatts) AS key(position)
                 WHERE i.indexrelid = {Convert.ToInt64(index["indexrelid"], CultureInfo.InvariantCulture)}
@@ -89,7 +89,7 @@ public sealed class PostgresSchemaReader : ISchemaReader
             indexes.Add(new IndexSchema(Unquote((string)index["name"]!), indexColumns, (bool)index["indisunique"]!, index["filter"] as string));
         }
 
-        var foreignKeys = (await QueryAsync(connection, $"""
+        var foreignKeys = (await connection.QueryRowsAsync($"""
             SELECT k.conname, k.confrelid::regclass::text AS principal, k.confdeltype,
                    array_to_string(ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY AS c(attnum, position)
                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum ORDER BY c.position), ',') AS columns,
@@ -121,24 +121,4 @@ public sealed class PostgresSchemaReader : ISchemaReader
 
     private static string Unquote(string identifier) =>
         identifier.Length >= 2 && identifier[0] == '"' && identifier[^1] == '"' ? identifier[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : identifier;
-
-    private static async Task<List<Dictionary<string, object?>>> QueryAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<Dictionary<string, object?>>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                row[reader.GetName(i)] = await reader.IsDBNullAsync(i, cancellationToken) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 }

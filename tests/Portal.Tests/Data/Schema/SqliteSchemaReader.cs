@@ -8,7 +8,7 @@ public sealed partial class SqliteSchemaReader : ISchemaReader
 {
     public async Task<DatabaseSchema> ReadAsync(DbConnection connection, CancellationToken cancellationToken = default)
     {
-        var objects = await QueryAsync(connection, "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_' ORDER BY name", cancellationToken);
+        var objects = await connection.QueryRowsAsync("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE substr(name, 1, 7) <> 'sqlite_' ORDER BY name", cancellationToken);
 
         var tables = new List<TableSchema>();
         var others = new List<string>();
@@ -31,7 +31,7 @@ public sealed partial class SqliteSchemaReader : ISchemaReader
     private static async Task<TableSchema> ReadTableAsync(DbConnection connection, string table, string sql, CancellationToken cancellationToken)
     {
         var quoted = Quote(table);
-        var columns = await QueryAsync(connection, $"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({quoted}) ORDER BY cid", cancellationToken);
+        var columns = await connection.QueryRowsAsync($"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({quoted}) ORDER BY cid", cancellationToken);
         var primaryKey = columns.Where(c => Convert.ToInt64(c["pk"], System.Globalization.CultureInfo.InvariantCulture) > 0)
             .OrderBy(c => Convert.ToInt64(c["pk"], System.Globalization.CultureInfo.InvariantCulture))
             .Select(c => (string)c["name"]!)
@@ -47,7 +47,7 @@ public sealed partial class SqliteSchemaReader : ISchemaReader
             Identity: autoIncrement && primaryKey.Length == 1 && primaryKey[0] == (string)c["name"]!)).ToArray();
 
         var indexes = new List<IndexSchema>();
-        foreach (var index in await QueryAsync(connection, $"SELECT name, \"unique\", origin, partial FROM pragma_index_list({quoted})", cancellationToken))
+        foreach (var index in await connection.QueryRowsAsync($"SELECT name, \"unique\", origin, partial FROM pragma_index_list({quoted})", cancellationToken))
         {
             if ((string)index["origin"]! == "pk")
             {
@@ -55,19 +55,19 @@ public sealed partial class SqliteSchemaReader : ISchemaReader
             }
 
             var name = (string)index["name"]!;
-            var indexColumns = (await QueryAsync(connection, $"SELECT name FROM pragma_index_info({Quote(name)}) ORDER BY seqno", cancellationToken))
+            var indexColumns = (await connection.QueryRowsAsync($"SELECT name FROM pragma_index_info({Quote(name)}) ORDER BY seqno", cancellationToken))
                 .Select(c => (string)c["name"]!).ToArray();
             string? filter = null;
             if (Convert.ToInt64(index["partial"], System.Globalization.CultureInfo.InvariantCulture) == 1)
             {
-                var indexSql = (await QueryAsync(connection, $"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = {Quote(name)}", cancellationToken)).Single()["sql"] as string ?? "";
+                var indexSql = (await connection.QueryRowsAsync($"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = {Quote(name)}", cancellationToken)).Single()["sql"] as string ?? "";
                 filter = PartialFilter().Match(indexSql).Groups[1].Value.Trim();
             }
 
             indexes.Add(new IndexSchema(name, indexColumns, Convert.ToInt64(index["unique"], System.Globalization.CultureInfo.InvariantCulture) == 1, filter));
         }
 
-        var foreignKeys = (await QueryAsync(connection, $"SELECT id, seq, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list({quoted}) ORDER BY id, seq", cancellationToken))
+        var foreignKeys = (await connection.QueryRowsAsync($"SELECT id, seq, \"table\", \"from\", \"to\", on_delete FROM pragma_foreign_key_list({quoted}) ORDER BY id, seq", cancellationToken))
             .GroupBy(f => Convert.ToInt64(f["id"], System.Globalization.CultureInfo.InvariantCulture))
             .Select(g => new ForeignKeySchema(
                 g.Select(f => (string)f["from"]!).ToArray(),
@@ -80,26 +80,6 @@ public sealed partial class SqliteSchemaReader : ISchemaReader
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    private static async Task<List<Dictionary<string, object?>>> QueryAsync(DbConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<Dictionary<string, object?>>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
-            for (var i = 0; i < reader.FieldCount; i++)
-            {
-                row[reader.GetName(i)] = await reader.IsDBNullAsync(i, cancellationToken) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
-    }
 
     [GeneratedRegex(@"\bAUTOINCREMENT\b", RegexOptions.IgnoreCase)]
     private static partial Regex AutoIncrement();
