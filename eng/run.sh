@@ -19,8 +19,16 @@ configuration=Debug
 simulator=$("$root/tests/Pkcs11Simulator/build.sh" "$data/bin" >/dev/null && echo "$data/bin/libp11sim.so")
 "$root/eng/demo-device.sh" "$data/demo"
 
-dotnet build "$root/agent/Agent.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
-dotnet build "$root/portal/Portal.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+# Quiet unless the build fails (dotnet build prints its summary even at -v quiet).
+build() {
+  local log
+  log=$(mktemp)
+  dotnet build "$1" -c "$configuration" -nologo -v quiet >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
+}
+echo "Building the agent and the portal..."
+build "$root/agent/Agent.csproj"
+build "$root/portal/Portal.csproj"
 
 agent_args=(--headless "--Agent:Url=$agent_url" "--Agent:AllowedOrigins:0=$portal_url"
   "--Agent:Environment:SOFTHSM2_CONF=$data/demo/softhsm2.conf"

@@ -53,6 +53,7 @@ public static class PortalHost
 
         // A full page load of an unknown address gets the localised not-found page (with status 404) rather than an
         // empty response; the Router's NotFoundPage covers only navigation inside an interactive page.
+        app.UseCircuitShutdown();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UsePortalLocalization();
         app.UseRequestOrigin();

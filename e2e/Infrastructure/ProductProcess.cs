@@ -33,16 +33,19 @@ public sealed class ProductProcess : IAsyncDisposable
     public static string AssemblyPath(string project, string assembly) =>
         Path.Combine(RepositoryPaths.Root, project, "bin", Configuration, "net10.0", assembly + ".dll");
 
-    public static ProductProcess Start(string project, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static ProductProcess Start(string project, string assembly, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartCommand(assembly, "dotnet", Path.Combine(RepositoryPaths.Root, project), [AssemblyPath(project, assembly), .. arguments], environment);
+
+    /// <summary>Starts any command (e.g. the README's run command) with the product's environment.</summary>
+    public static ProductProcess StartCommand(string name, string fileName, string workingDirectory, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = Path.Combine(RepositoryPaths.Root, project),
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(AssemblyPath(project, assembly));
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -50,12 +53,48 @@ public sealed class ProductProcess : IAsyncDisposable
 
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
         {
-            start.Environment[name] = value;
+            start.Environment[variable] = value;
         }
 
-        return new ProductProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {assembly}."), assembly);
+        return new ProductProcess(Process.Start(start) ?? throw new InvalidOperationException($"Could not start {name}."), name);
+    }
+
+    /// <summary>Waits until the process has written <paramref name="text"/>, failing early if it dies.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before writing \"{text}\":\n{Output}");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Name} did not write \"{text}\" in time:\n{Output}");
+            }
+
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does, and waits for the process to end; false if it did not in time.</summary>
+    public async Task<bool> InterruptAsync(TimeSpan timeout)
+    {
+        await ProcessRunner.RunCheckedAsync("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Waits until <paramref name="url"/> answers with success, failing early if the process dies.</summary>

@@ -17,6 +17,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
     private ProductProcess? _agent;
     private ProductProcess? _portal;
     private IReadOnlyList<string> _portalArguments = [];
+    private bool _ownsDataDirectory = true;
 
     private ProductUnderTest(AgentSetup agentSetup, string dataDirectory)
     {
@@ -30,7 +31,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
 
     public string PortalUrl { get; }
 
-    public DemoDevice? Demo { get; private init; }
+    public DemoDevice? Demo { get; private set; }
 
     /// <summary>The portal's SQLite database, for checking what it recorded.</summary>
     public string DatabasePath => Path.Combine(_dataDirectory, "portal", "portal.db");
@@ -55,6 +56,36 @@ public sealed class ProductUnderTest : IAsyncDisposable
         var setup = allowedOrigins is null ? product._agentSetup : product._agentSetup with { AllowedOrigins = allowedOrigins(product.PortalUrl) };
         return await product.StartProcessesAsync(setup).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The README's first command itself (eng/run.sh) on free ports, both programs under that one process. Without a data
+    /// folder it gets a fresh one of its own; given one, it is a later start on that folder, which the caller cleans up.
+    /// </summary>
+    public static async Task<ProductUnderTest> StartWithRunCommandAsync(string? dataDirectory = null)
+    {
+        var product = new ProductUnderTest(new AgentSetup([], new Dictionary<string, string>()), dataDirectory ?? RepositoryPaths.NewTemporaryDirectory("e2e-run"))
+        {
+            _ownsDataDirectory = dataDirectory is null,
+        };
+        // As from a terminal: a test runner started in the background passes SIGINT down ignored, and a shell cannot trap a
+        // signal ignored at its start, so Ctrl+C (SIGINT) gets its default back first.
+        product._portal = ProductProcess.StartCommand("run command", "env", RepositoryPaths.Root, ["--default-signal=INT", Path.Combine(RepositoryPaths.Root, "eng", "run.sh")], new Dictionary<string, string>
+        {
+            ["QTSP_DATA"] = product._dataDirectory,
+            ["PORTAL_URL"] = product.PortalUrl,
+            ["AGENT_URL"] = product.AgentUrl,
+        });
+        // The first start builds the simulator and the demo device; the projects are already built by the test command.
+        await product._portal.WaitForOutputAsync("Press Ctrl+C to stop.", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        product.Demo = DemoDevice.Open(Path.Combine(product._dataDirectory, "demo"));
+        return product;
+    }
+
+    /// <summary>The output of the run command, or of the portal.</summary>
+    public string PortalOutput => _portal?.Output ?? "";
+
+    /// <summary>Ctrl+C on the run command (or the portal): true when it ended in time.</summary>
+    public Task<bool> InterruptAsync(TimeSpan timeout) => _portal?.InterruptAsync(timeout) ?? Task.FromResult(true);
 
     public static Task<ProductUnderTest> StartAsync(AgentSetup agentSetup) =>
         new ProductUnderTest(agentSetup, RepositoryPaths.NewTemporaryDirectory("e2e")).StartProcessesAsync(agentSetup);
@@ -116,12 +147,9 @@ public sealed class ProductUnderTest : IAsyncDisposable
             await _portal.DisposeAsync().ConfigureAwait(false);
         }
 
-        try
+        if (_ownsDataDirectory)
         {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
+            RepositoryPaths.DeleteQuietly(_dataDirectory);
         }
     }
 }

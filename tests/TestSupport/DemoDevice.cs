@@ -40,6 +40,10 @@ public sealed class DemoDevice
         return new DemoDevice(directory);
     }
 
+    /// <summary>A demo device someone else created (the run command), by its directory.</summary>
+    public static DemoDevice Open(string directory) =>
+        File.Exists(Path.Combine(directory, "p11sim.conf")) ? new DemoDevice(directory) : throw new DirectoryNotFoundException($"No demo device in {directory}.");
+
     /// <summary>pkcs11-tool straight on SoftHSM (not through the simulator): the independent view of what the tokens hold.</summary>
     public async Task<ProcessResult> Pkcs11ToolAsync(string areaLabel, params string[] arguments)
     {

@@ -37,4 +37,19 @@ public static class RepositoryPaths
         Directory.CreateDirectory(path);
         return path;
     }
+
+    /// <summary>Removes a test's directory; a file still held open by a process being torn down is left for the OS.</summary>
+    public static void DeleteQuietly(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }
