@@ -21,6 +21,12 @@ public static class PortalSignIn
     {
         var target = returnPath is null ? "" : $"?returnUrl={Uri.EscapeDataString(returnPath)}";
         await page.GotoAsync($"{product.PortalUrl}/account/login{target}");
+        await page.SignInHereAsync(account);
+    }
+
+    /// <summary>Signs in on the sign-in page the browser is showing (e.g. after the sign-in expired), as a person does.</summary>
+    public static async Task SignInHereAsync(this IPage page, DemoAccount account)
+    {
         await page.Locator("[data-testid=login-user]").FillAsync(account.UserName);
         await page.Locator("[data-testid=login-password]").FillAsync(account.Password);
         await page.Locator("[data-testid=login-submit]").ClickAsync();

@@ -36,6 +36,24 @@ public sealed class ProductUnderTest : IAsyncDisposable
     /// <summary>The portal's SQLite database, for checking what it recorded.</summary>
     public string DatabasePath => Path.Combine(_dataDirectory, "portal", "portal.db");
 
+    /// <summary>The portal's audit records whose action is LIKE <paramref name="actions"/>, oldest first.</summary>
+    public async Task<List<(string Action, string Actor, string Subject, string Details)>> AuditAsync(string actions)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DatabasePath};Mode=ReadOnly");
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Action, Actor, Subject, Details FROM AuditEvents WHERE Action LIKE $actions ORDER BY Id";
+        command.Parameters.AddWithValue("$actions", actions);
+        var events = new List<(string, string, string, string)>();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            events.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+        }
+
+        return events;
+    }
+
     /// <summary>The demo accounts as the portal printed them at its first start (read from its output, as a person reads them).</summary>
     public DemoAccounts Accounts => _accounts ??= DemoAccounts.Parse(_portal?.Output ?? "");
 

@@ -65,14 +65,14 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
 
         // The portal recorded the outcomes (who, which device), and nothing secret.
-        var audit = await AuditAsync(product, "token.pin.%");
+        var audit = await product.AuditAsync("token.pin.%");
         audit.Select(a => a.Action).ShouldBe(["token.pin.changed", "token.pin.changed", "token.pin.changed", "token.pin.unblocked"]);
         audit.ShouldAllBe(a => a.Actor == product.Accounts.Holder.UserName && a.Subject == $"device-serial:{demo.Serial}");
         audit[0].Details.ShouldContain("PinIncorrect");
         audit[1].Details.ShouldContain("Succeeded");
-        (await AuditAsync(product, "token.login")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
-        (await AuditAsync(product, "token.request.created")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
-        audit.AddRange(await AuditAsync(product, "token.%"));
+        (await product.AuditAsync("token.login")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
+        (await product.AuditAsync("token.request.created")).Select(a => a.Details).ShouldHaveSingleItem().ShouldContain("Succeeded");
+        audit.AddRange(await product.AuditAsync("token.%"));
 
         portalFrames.ShouldNotBeEmpty("the circuit's frames were recorded");
         foreach (var secret in new[] { NewPin, "7777", NewPuk, UnblockedPin, DemoDevice.QPin, DemoDevice.Puk })
@@ -262,22 +262,6 @@ public sealed class TokenCareTests(BrowserFixture browser)
         (await demo.ObjectsAsync(DemoDevice.StandardLabel, "12345678")).Select(o => o.Label).Distinct().ShouldBe(["SERVICE KEY"]);
     }
 
-    private static async Task<List<(string Action, string Actor, string Subject, string Details)>> AuditAsync(ProductUnderTest product, string actions)
-    {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={product.DatabasePath};Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT Action, Actor, Subject, Details FROM AuditEvents WHERE Action LIKE $actions ORDER BY Id";
-        command.Parameters.AddWithValue("$actions", actions);
-        var events = new List<(string, string, string, string)>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            events.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-        }
-
-        return events;
-    }
 
     private static async Task<(string Request, string Attestation)> CreateQualifiedRequestAsync(TokenPage page)
     {

@@ -7,8 +7,20 @@ namespace Qtsp.Portal.Components;
 /// Base of the pages that show customer data: a refused record reads as "not found or not yours" (status 404 when the
 /// page is rendered on the server), a database outage as a localised "try again, nothing was changed".
 /// </summary>
-public abstract class PortalPage : ComponentBase
+public abstract class PortalPage : ComponentBase, IDisposable
 {
+    private IDisposable? _draft;
+    private Func<Task>? _restoreDraft;
+
+    [Inject]
+    private FormDrafts Drafts { get; set; } = default!;
+
+    [Inject]
+    private NavigationManager Navigation { get; set; } = default!;
+
+    /// <summary>The form shows what was typed before the sign-in ran out (see <see cref="KeepDraft{T}"/>).</summary>
+    protected bool DraftRestored { get; private set; }
+
     [CascadingParameter]
     protected HttpContext? HttpContext { get; set; }
 
@@ -74,5 +86,52 @@ public abstract class PortalPage : ComponentBase
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Registers the page's form input to be kept should the page have to go before it is saved (the sign-in running out),
+    /// and takes back what was kept for this address before, once the page runs in the browser.
+    /// </summary>
+    protected void KeepDraft<T>(Func<T> current, Action<T> restore) where T : class
+    {
+        var key = new Uri(Navigation.Uri).AbsolutePath;
+        _draft?.Dispose();
+        _draft = Drafts.Open(key, current);
+        _restoreDraft = async () =>
+        {
+            if (await Drafts.TakeAsync<T>(key) is { } draft)
+            {
+                restore(draft);
+                DraftRestored = true;
+                StateHasChanged();
+            }
+        };
+        if (RendererInfo.IsInteractive)
+        {
+            StateHasChanged(); // the restore runs after this render
+        }
+    }
+
+    /// <summary>The form was saved: nothing to keep any more.</summary>
+    protected void DropDraft()
+    {
+        _draft?.Dispose();
+        _draft = null;
+        DraftRestored = false;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_restoreDraft is { } restore && RendererInfo.IsInteractive)
+        {
+            _restoreDraft = null;
+            await restore();
+        }
+    }
+
+    public void Dispose()
+    {
+        _draft?.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

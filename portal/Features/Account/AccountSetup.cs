@@ -55,7 +55,6 @@ public static class AccountSetup
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Lax;
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
-            cookie.ExpireTimeSpan = TimeSpan.FromHours(1);
             cookie.SlidingExpiration = true;
             cookie.LoginPath = LoginPath;
             cookie.LogoutPath = "/account/logout";
@@ -87,6 +86,12 @@ public static class AccountSetup
             .SetFallbackPolicy(SignedIn());
 
         services.AddScoped<CurrentActor>();
+        services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section);
+        services.AddScoped<SessionActivity>();
+        services.AddScoped<Infrastructure.FormDrafts>();
+        // The cookie's sliding expiry is the idle time: a page in use renews it (session-activity.js), an idle one lets it run out.
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<Microsoft.Extensions.Options.IOptions<SessionOptions>>((cookie, session) => cookie.ExpireTimeSpan = session.Value.IdleTimeout);
         return services;
     }
 
@@ -128,6 +133,8 @@ public static class AccountSetup
 
             return Results.LocalRedirect(LoginPath);
         });
+        // A page in use reports activity here; being an authenticated request, it slides the sign-in cookie's expiry.
+        endpoints.MapPost("/account/session", () => Results.NoContent());
         return endpoints;
     }
 }

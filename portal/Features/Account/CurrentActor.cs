@@ -17,6 +17,7 @@ public sealed class CurrentActor(
     IHttpContextAccessor httpContext,
     DataAccess data,
     AuditTrail audit,
+    SessionActivity session,
     TimeProvider time)
 {
     /// <summary>What the last <see cref="GetAsync"/> of this request or circuit found.</summary>
@@ -32,6 +33,11 @@ public sealed class CurrentActor(
 
     private async Task<Actor?> ResolveAsync()
     {
+        if (session.Expired)
+        {
+            return null; // this circuit's sign-in ran out while the page was open: nothing more happens in it
+        }
+
         var principal = await PrincipalAsync().ConfigureAwait(false);
         var userId = principal?.Identity?.IsAuthenticated == true ? principal.FindFirstValue(ClaimTypes.NameIdentifier) : null;
         if (userId is null)

@@ -83,6 +83,7 @@ public static class AuditActions
     public const string SecondFactorFailed = "account.second-factor-failed";
     public const string SecondFactorEnrolled = "account.second-factor-enrolled";
     public const string SignedOut = "account.signed-out";
+    public const string SessionExpired = "account.session-expired";
     public const string PasswordChanged = "account.password-changed";
     public const string ApplicantRegistered = "applicant.registered";
     public const string ApplicantChanged = "applicant.changed";

@@ -44,6 +44,7 @@ internal static class StaticRenderer
         services.AddScoped<RequestOrigin>();
         services.AddScoped<AuditTrail>();
         services.AddScoped<CurrentActor>();
+        services.AddScoped<SessionActivity>();
         services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationStateProvider>();
         // Radzen's dialog, tooltip and context-menu services take the navigation manager.
         services.AddSingleton<NavigationManager, FixedNavigationManager>();
