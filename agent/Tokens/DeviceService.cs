@@ -7,14 +7,18 @@ using Qtsp.Shared.Devices;
 namespace Qtsp.Agent.Tokens;
 
 /// <summary>
-/// The devices attached to this PC, through every configured PKCS#11 module. Reads are serialised: a
-/// module's sessions must not be used concurrently, and slot reads are cheap next to a user's patience.
+/// The devices attached to this PC, through every configured PKCS#11 module. Reads are serialised, and a device
+/// an operation holds (<see cref="Hold"/>) is not read at all until the operation ends: its slots are still listed, so
+/// removal is seen, but the page keeps its last reading. Reading objects while a key is generated on the same token
+/// invalidated the operation's object handles under load (SoftHSM2: CKR_OBJECT_HANDLE_INVALID, CKR_GENERAL_ERROR), and
+/// on a real card it would put other commands between the operation's own.
 /// </summary>
 internal sealed partial class DeviceService : IDisposable
 {
     private readonly ILogger<DeviceService> _logger;
     private readonly List<(string Path, Pkcs11Module? Module, ModuleStatus Status)> _modules = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
     private Dictionary<string, (Pkcs11Module Module, DeviceSnapshot Device)> _known = [];
 
     public DeviceService(IOptions<AgentOptions> options, ILogger<DeviceService> logger)
@@ -56,12 +60,13 @@ internal sealed partial class DeviceService : IDisposable
         }
     }
 
-    /// <summary>Reads every device with its objects.</summary>
+    /// <summary>Reads every device with its objects (a held device as last read, while its slots are listed).</summary>
     public async Task<IReadOnlyList<DeviceSnapshot>> ReadDevicesAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var held = HeldDevices();
             var known = new Dictionary<string, (Pkcs11Module, DeviceSnapshot)>(StringComparer.Ordinal);
             foreach (var (_, module, _) in _modules)
             {
@@ -70,8 +75,15 @@ internal sealed partial class DeviceService : IDisposable
                     continue;
                 }
 
-                var readings = ReadSlots(module);
-                foreach (var device in DeviceAssembler.Assemble(readings))
+                var listed = SafeSlotList(module).ToHashSet();
+                var heldHere = held.Where(h => h.Module == module).ToArray();
+                var skipped = heldHere.SelectMany(h => h.Slots).ToHashSet();
+                foreach (var device in DeviceAssembler.Assemble(ReadSlots(module, listed.Where(slot => !skipped.Contains(slot)))))
+                {
+                    known[device.DeviceId] = (module, device);
+                }
+
+                foreach (var (_, device, _) in heldHere.Where(h => h.Slots.All(listed.Contains)))
                 {
                     known[device.DeviceId] = (module, device);
                 }
@@ -86,10 +98,29 @@ internal sealed partial class DeviceService : IDisposable
         }
     }
 
-    private List<SlotReading> ReadSlots(Pkcs11Module module)
+    /// <summary>Keeps the device's slots out of readings until disposed (an operation is using it).</summary>
+    public IDisposable Hold(string deviceId)
+    {
+        _held.AddOrUpdate(deviceId, 1, (_, count) => count + 1);
+        return new Release(() =>
+        {
+            if (_held.AddOrUpdate(deviceId, 0, (_, count) => count - 1) <= 0)
+            {
+                _held.TryRemove(new KeyValuePair<string, int>(deviceId, 0));
+            }
+        });
+    }
+
+    private List<(Pkcs11Module Module, DeviceSnapshot Device, ulong[] Slots)> HeldDevices() =>
+        _known.Values
+            .Where(k => _held.ContainsKey(k.Device.DeviceId))
+            .Select(k => (k.Module, k.Device, k.Device.Areas.Select(a => ulong.Parse(a.SlotId, System.Globalization.CultureInfo.InvariantCulture)).ToArray()))
+            .ToList();
+
+    private List<SlotReading> ReadSlots(Pkcs11Module module, IEnumerable<ulong> slots)
     {
         var readings = new List<SlotReading>();
-        foreach (var slotId in SafeSlotList(module))
+        foreach (var slotId in slots)
         {
             try
             {
@@ -131,6 +162,7 @@ internal sealed partial class DeviceService : IDisposable
         try
         {
             var parts = new List<string>();
+            var held = HeldDevices();
             foreach (var (path, module, _) in _modules)
             {
                 if (module is null)
@@ -138,8 +170,15 @@ internal sealed partial class DeviceService : IDisposable
                     continue;
                 }
 
+                var skipped = held.Where(h => h.Module == module).SelectMany(h => h.Slots).ToHashSet();
                 foreach (var slotId in SafeSlotList(module))
                 {
+                    if (skipped.Contains(slotId))
+                    {
+                        parts.Add($"{path}|{slotId}|held");
+                        continue;
+                    }
+
                     try
                     {
                         var token = module.GetTokenInfo(slotId);
@@ -243,4 +282,11 @@ internal sealed partial class DeviceService : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "C_GetSlotList failed for {Path}: {Code}")]
     private partial void LogSlotListFailed(string path, string code);
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private Action? _release = release;
+
+        public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
+    }
 }

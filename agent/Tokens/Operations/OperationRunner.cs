@@ -10,7 +10,7 @@ namespace Qtsp.Agent.Tokens.Operations;
 /// bounded by a timeout. PKCS#11 calls cannot be interrupted, so a cancelled or timed-out operation answers the
 /// page at once and finishes its current call in the background, cleaning up before the device is free again.
 /// </summary>
-internal sealed partial class OperationRunner(IOptions<AgentOptions> options, ILogger<OperationRunner> logger)
+internal sealed partial class OperationRunner(IOptions<AgentOptions> options, DeviceService devices, ILogger<OperationRunner> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _deviceGates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -44,6 +44,7 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, IL
 
         var work_ = Task.Run(() =>
         {
+            var hold = devices.Hold(deviceId);
             try
             {
                 return AgentResult.Success(work(new OperationScope(report, token)));
@@ -63,6 +64,7 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, IL
             }
             finally
             {
+                hold.Dispose();
                 registration.Dispose();
                 _running.TryRemove(key, out _);
                 cancellation.Dispose();

@@ -102,6 +102,28 @@ public sealed class DeviceServiceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_device_an_operation_holds_is_not_read_until_it_is_released()
+    {
+        using var service = Service(SharedSoftHsm.ModulePath);
+        var first = await service.ReadDevicesAsync(CancellationToken.None);
+        var device = first.Single(d => d.Areas.Any(a => a.Label == SharedSoftHsm.StandardLabel));
+        var free = await service.FingerprintAsync(CancellationToken.None);
+
+        using (service.Hold(device.DeviceId))
+        {
+            var whileHeld = await service.FingerprintAsync(CancellationToken.None);
+            whileHeld.ShouldNotBe(free);
+            whileHeld.Split('\n').Count(line => line.EndsWith("|held", StringComparison.Ordinal)).ShouldBe(device.Areas.Count);
+            (await service.ReadDevicesAsync(CancellationToken.None)).Single(d => d.DeviceId == device.DeviceId).ShouldBeSameAs(device, "the last reading, not a new one");
+        }
+
+        (await service.FingerprintAsync(CancellationToken.None)).ShouldBe(free);
+        var again = (await service.ReadDevicesAsync(CancellationToken.None)).Single(d => d.DeviceId == device.DeviceId);
+        again.ShouldNotBeSameAs(device);
+        again.Areas.Select(a => a.Label).ShouldBe(device.Areas.Select(a => a.Label));
+    }
+
+    [Fact]
     public void Without_configuration_the_known_vendor_libraries_of_this_os_are_tried()
     {
         var defaults = DefaultModules.ForCurrentOs();
