@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Playwright;
 using Qtsp.Agent.Pkcs11;
 using Qtsp.E2E.Infrastructure;
+using Qtsp.E2E.Token;
 using Qtsp.TestSupport;
 using Shouldly;
 using Xunit.Abstractions;
@@ -23,10 +24,10 @@ public sealed class BridgeRoundTripBenchmark(BrowserFixture browser, ITestOutput
     public async Task TokenInfoThroughTheBridgeVersusInProcess()
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
-        var page = await browser.NewPageAsync();
-        await page.SignInAsync(product, product.Accounts.Holder);
-        await page.GotoAsync(product.PortalUrl + "/token");
-        var device = page.Locator("[data-testid=device]");
+        var tokenPage = new TokenPage(await browser.NewPageAsync());
+        await tokenPage.OpenAsync(product);
+        var page = tokenPage.Page;
+        var device = tokenPage.Devices;
         await Assertions.Expect(device).ToHaveCountAsync(1);
         var deviceId = await device.GetAttributeAsync("data-device-id");
 

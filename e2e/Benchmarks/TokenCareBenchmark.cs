@@ -5,6 +5,7 @@ using Qtsp.Agent.Pkcs11;
 using Qtsp.Agent.Tokens;
 using Qtsp.Agent.Tokens.Operations;
 using Qtsp.E2E.Infrastructure;
+using Qtsp.E2E.Token;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
 using Qtsp.TestSupport;
@@ -30,10 +31,10 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
     public async Task KeyGenerationAndSigningThroughTheBridgeVersusInProcess()
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
-        var page = await browser.NewPageAsync();
-        await page.SignInAsync(product, product.Accounts.Holder);
-        await page.GotoAsync(product.PortalUrl + "/token");
-        var device = page.Locator("[data-testid=device]");
+        var tokenPage = new TokenPage(await browser.NewPageAsync());
+        await tokenPage.OpenAsync(product);
+        var page = tokenPage.Page;
+        var device = tokenPage.Devices;
         await Assertions.Expect(device).ToHaveCountAsync(1);
         var deviceId = (await device.GetAttributeAsync("data-device-id"))!;
 

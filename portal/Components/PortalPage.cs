@@ -105,11 +105,7 @@ public abstract class PortalPage : ComponentBase, IDisposable
                 DraftRestored = true;
                 StateHasChanged();
             }
-        };
-        if (RendererInfo.IsInteractive)
-        {
-            StateHasChanged(); // the restore runs after this render
-        }
+        }; // runs after the render that follows OnParametersSetAsync, once the page is interactive
     }
 
     /// <summary>The form was saved: nothing to keep any more.</summary>

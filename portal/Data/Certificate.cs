@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace Qtsp.Portal.Data;
 
 /// <summary>An issued certificate as the CA recorded it.</summary>
@@ -36,6 +38,19 @@ public sealed class Certificate
     public Applicant Applicant { get; set; } = default!;
 
     public required byte[] Der { get; set; }
+
+    /// <summary>The record of a certificate just issued (status Issued); the caller links its applicant and device.</summary>
+    public static Certificate FromIssued(X509Certificate2 issued, CertificateType type) => new()
+    {
+        SerialNumber = issued.SerialNumber,
+        Issuer = issued.Issuer,
+        Subject = issued.Subject,
+        Type = type,
+        NotBeforeUtc = issued.NotBefore.ToUniversalTime(),
+        NotAfterUtc = issued.NotAfter.ToUniversalTime(),
+        Status = CertificateStatus.Issued,
+        Der = issued.RawData,
+    };
 
     public bool IsValidAt(DateTime utc) => Status == CertificateStatus.Issued && NotBeforeUtc <= utc && utc < NotAfterUtc;
 }

@@ -12,6 +12,9 @@ public sealed class SessionOptions
 
     /// <summary>How often a page reports that its user is active (and renews the sign-in cookie): at most every minute.</summary>
     public TimeSpan ReportInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, IdleTimeout.Ticks / 4));
+
+    /// <summary>How often an open page checks its idle clock: at most every five seconds.</summary>
+    public TimeSpan CheckInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, IdleTimeout.Ticks / 10));
 }
 
 /// <summary>

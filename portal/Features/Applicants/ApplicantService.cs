@@ -150,8 +150,7 @@ public sealed class ApplicantService(
 
         if (detail is null)
         {
-            await audit.RecordRefusalAsync(actor, AuditSubjects.Applicant(id), "view").ConfigureAwait(false);
-            throw new AccessRefusedException(AuditSubjects.Applicant(id));
+            throw await audit.RefuseAsync(actor, AuditSubjects.Applicant(id), "view").ConfigureAwait(false);
         }
 
         return detail;
@@ -218,8 +217,7 @@ public sealed class ApplicantService(
             var applicant = await db.Applicants.Include(a => a.Organisation).ManageableBy(actor).SingleOrDefaultAsync(a => a.Id == id).ConfigureAwait(false);
             if (applicant is null)
             {
-                await audit.RecordRefusalAsync(actor, AuditSubjects.Applicant(id), "change").ConfigureAwait(false);
-                throw new AccessRefusedException(AuditSubjects.Applicant(id));
+                throw await audit.RefuseAsync(actor, AuditSubjects.Applicant(id), "change").ConfigureAwait(false);
             }
 
             if (applicant.Revision != revision)
@@ -442,8 +440,7 @@ public sealed class ApplicantService(
     {
         if (!await data.RunAsync(db => db.Applicants.VisibleTo(actor).AnyAsync(a => a.Id == id)).ConfigureAwait(false))
         {
-            await audit.RecordRefusalAsync(actor, AuditSubjects.Applicant(id), operation).ConfigureAwait(false);
-            throw new AccessRefusedException(AuditSubjects.Applicant(id));
+            throw await audit.RefuseAsync(actor, AuditSubjects.Applicant(id), operation).ConfigureAwait(false);
         }
     }
 
@@ -451,8 +448,7 @@ public sealed class ApplicantService(
     {
         if (!await data.RunAsync(db => db.Applicants.ManageableBy(actor).AnyAsync(a => a.Id == id)).ConfigureAwait(false))
         {
-            await audit.RecordRefusalAsync(actor, AuditSubjects.Applicant(id), operation).ConfigureAwait(false);
-            throw new AccessRefusedException(AuditSubjects.Applicant(id));
+            throw await audit.RefuseAsync(actor, AuditSubjects.Applicant(id), operation).ConfigureAwait(false);
         }
     }
 

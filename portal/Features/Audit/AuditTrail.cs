@@ -44,6 +44,13 @@ public sealed class AuditTrail(TimeProvider time, RequestOrigin origin, DataAcce
             await db.SaveChangesAsync().ConfigureAwait(false);
         });
 
+    /// <summary>Records the refusal (<see cref="RecordRefusalAsync"/>) and gives the exception that tells the page: <c>throw await audit.RefuseAsync(…)</c>.</summary>
+    public async Task<AccessRefusedException> RefuseAsync(Actor? actor, string subject, string operation)
+    {
+        await RecordRefusalAsync(actor, subject, operation).ConfigureAwait(false);
+        return new AccessRefusedException(subject);
+    }
+
     /// <summary>Records that <paramref name="actor"/> was refused <paramref name="subject"/> (once per <see cref="RefusalWindow"/>).</summary>
     public Task RecordRefusalAsync(Actor? actor, string subject, string operation) => data.RunAsync(async db =>
     {

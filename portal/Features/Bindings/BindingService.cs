@@ -30,8 +30,7 @@ public sealed class BindingService(
         var cancellable = await data.RunAsync(db => db.DeviceBindings.CancellableBy(db.Applicants, actor).AnyAsync(b => b.Id == bindingId)).ConfigureAwait(false);
         if (!cancellable)
         {
-            await audit.RecordRefusalAsync(actor, AuditSubjects.Binding(bindingId), "cancel").ConfigureAwait(false);
-            throw new AccessRefusedException(AuditSubjects.Binding(bindingId));
+            throw await audit.RefuseAsync(actor, AuditSubjects.Binding(bindingId), "cancel").ConfigureAwait(false);
         }
 
         var errors = new List<FieldError>();

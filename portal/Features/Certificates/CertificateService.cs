@@ -54,10 +54,10 @@ public sealed class CertificateService(
         }).ConfigureAwait(false);
         if (detail is null)
         {
-            await Refuse(actor, id, "view").ConfigureAwait(false);
+            throw await audit.RefuseAsync(actor, AuditSubjects.Certificate(id), "view").ConfigureAwait(false);
         }
 
-        return detail!;
+        return detail;
     }
 
     /// <summary>The certificate as DER with a file name, for the download endpoint.</summary>
@@ -68,10 +68,10 @@ public sealed class CertificateService(
             .Where(c => c.Id == id).Select(c => new { c.Der, c.SerialNumber }).SingleOrDefaultAsync()).ConfigureAwait(false);
         if (found is null)
         {
-            await Refuse(actor, id, "download").ConfigureAwait(false);
+            throw await audit.RefuseAsync(actor, AuditSubjects.Certificate(id), "download").ConfigureAwait(false);
         }
 
-        return (found!.Der, $"certificate-{found.SerialNumber}.cer");
+        return (found.Der, $"certificate-{found.SerialNumber}.cer");
     }
 
     public async Task<Outcome> RevokeAsync(long id, RevocationReason reason, string? elevationCode = null)
@@ -80,7 +80,7 @@ public sealed class CertificateService(
         var revocable = await data.RunAsync(db => db.Certificates.RevocableBy(db.Applicants, actor).AnyAsync(c => c.Id == id)).ConfigureAwait(false);
         if (!revocable)
         {
-            await Refuse(actor, id, "revoke").ConfigureAwait(false);
+            throw await audit.RefuseAsync(actor, AuditSubjects.Certificate(id), "revoke").ConfigureAwait(false);
         }
 
         if (!Enum.IsDefined(reason))
@@ -113,12 +113,6 @@ public sealed class CertificateService(
             await db.SaveChangesAsync().ConfigureAwait(false);
             return Outcome.Success;
         }).ConfigureAwait(false);
-    }
-
-    private async Task Refuse(Actor actor, long id, string operation)
-    {
-        await audit.RecordRefusalAsync(actor, AuditSubjects.Certificate(id), operation).ConfigureAwait(false);
-        throw new AccessRefusedException(AuditSubjects.Certificate(id));
     }
 }
 

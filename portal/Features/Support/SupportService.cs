@@ -163,8 +163,7 @@ public sealed class SupportService(
         var actor = await current.RequireAsync().ConfigureAwait(false);
         if (!actor.IsSupportStaff)
         {
-            await audit.RecordRefusalAsync(actor, "support", operation).ConfigureAwait(false);
-            throw new AccessRefusedException("support");
+            throw await audit.RefuseAsync(actor, "support", operation).ConfigureAwait(false);
         }
 
         return actor;

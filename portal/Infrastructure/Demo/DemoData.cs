@@ -227,8 +227,8 @@ public static class DemoData
             return null;
         }
 
-        var pem = PemEncoding.Find(File.ReadAllText(path));
         var text = File.ReadAllText(path);
+        var pem = PemEncoding.Find(text);
         return Convert.FromBase64String(text[pem.Base64Data]);
     }
 
@@ -241,18 +241,9 @@ public static class DemoData
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
         using var issued = request.Create(issuer, X509SignatureGenerator.CreateForECDsa(ca), from, to, serial);
-        return new Certificate
-        {
-            SerialNumber = issued.SerialNumber,
-            Issuer = issued.Issuer,
-            Subject = issued.Subject,
-            Type = type,
-            NotBeforeUtc = issued.NotBefore.ToUniversalTime(),
-            NotAfterUtc = issued.NotAfter.ToUniversalTime(),
-            Status = CertificateStatus.Issued,
-            Device = device,
-            Applicant = applicant,
-            Der = issued.RawData,
-        };
+        var certificate = Certificate.FromIssued(issued, type);
+        certificate.Device = device;
+        certificate.Applicant = applicant;
+        return certificate;
     }
 }

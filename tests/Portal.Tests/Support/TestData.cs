@@ -91,19 +91,9 @@ public sealed class TestData(IServiceProvider services)
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={applicant.FirstName} {applicant.LastName}", key, HashAlgorithmName.SHA256);
         using var issued = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        var certificate = new Certificate
-        {
-            SerialNumber = issued.SerialNumber,
-            Issuer = issued.Issuer,
-            Subject = issued.Subject,
-            Type = type,
-            NotBeforeUtc = issued.NotBefore.ToUniversalTime(),
-            NotAfterUtc = issued.NotAfter.ToUniversalTime(),
-            Status = CertificateStatus.Issued,
-            DeviceId = device?.Id,
-            ApplicantId = applicant.Id,
-            Der = issued.RawData,
-        };
+        var certificate = Certificate.FromIssued(issued, type);
+        certificate.DeviceId = device?.Id;
+        certificate.ApplicantId = applicant.Id;
         db.Certificates.Add(certificate);
         await db.SaveChangesAsync();
         return certificate;
