@@ -93,7 +93,7 @@ device_serial=${DEMO_DEVICE_SERIAL:-5110CC0000000001}
 serial = $device_serial
 manufacturer = SafeNet, Inc.
 model = eToken 5110 CC
-slot_description = SafeNet eToken 5110 CC 00
+slot_description = SafeNet eToken 5110 CC 00$([ "$s" = "$standard_serial" ] || echo " (Digital Signature PIN)")
 user_pin_max_tries = $([ "$s" = "$standard_serial" ] && echo 5 || echo 3)
 so_pin_max_tries = $([ "$s" = "$standard_serial" ] && echo 0 || echo 3)
 user_pin_to_be_changed = false

@@ -1,16 +1,14 @@
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Qtsp.Agent.Tokens;
 using Qtsp.Agent.Tokens.Operations;
-using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Agent.Bridge;
 
 /// <summary>Polls the slot list and tells every connected page when a device arrives, leaves or changes state.</summary>
 internal sealed partial class DeviceWatcher(
     DeviceService devices,
+    DevicePublisher publisher,
     LoginSessions logins,
-    IHubContext<TokenHub> hub,
     IOptions<AgentOptions> options,
     ILogger<DeviceWatcher> logger) : BackgroundService
 {
@@ -26,9 +24,8 @@ internal sealed partial class DeviceWatcher(
                 var fingerprint = await devices.FingerprintAsync(stoppingToken).ConfigureAwait(false);
                 if (last is not null && (fingerprint != last || expired))
                 {
-                    var snapshot = await devices.ReadDevicesAsync(stoppingToken).ConfigureAwait(false);
-                    LogDevicesChanged(logger, snapshot.Count);
-                    await hub.Clients.All.SendAsync(AgentHubContract.DevicesChanged, snapshot, stoppingToken).ConfigureAwait(false);
+                    var reading = await publisher.PublishAsync(stoppingToken).ConfigureAwait(false);
+                    LogDevicesChanged(logger, reading.Devices.Count);
                 }
 
                 last = fingerprint;

@@ -7,10 +7,13 @@ namespace Qtsp.Agent.Bridge;
 
 /// <summary>
 /// The hub the portal's pages talk to. Every answer is an <see cref="AgentResult{T}"/>. Secrets arrive only here,
-/// straight from the page's own dialog, and are wiped once the device has them (see <see cref="Secret"/>).
+/// straight from the page's own dialog, and are wiped once the device has them (see <see cref="Secret"/>). Every command
+/// that needs a secret proves it on the device (<see cref="AreaAccess.LogIn"/>); a viewing login belongs to the
+/// connection that made it and ends when that connection closes.
 /// </summary>
 internal sealed class TokenHub(
     DeviceService devices,
+    DevicePublisher publisher,
     OperationRunner runner,
     LoginSessions logins,
     TimeProvider time,
@@ -22,32 +25,40 @@ internal sealed class TokenHub(
         System.Runtime.InteropServices.RuntimeInformation.OSDescription,
         devices.Modules);
 
-    public async Task<AgentResult<IReadOnlyList<DeviceSnapshot>>> GetDevices() =>
-        AgentResult.Success(await devices.ReadDevicesAsync(Context.ConnectionAborted).ConfigureAwait(false));
+    public async Task<AgentResult<IReadOnlyList<DeviceSnapshot>>> GetDevices()
+    {
+        logins.Touch(Context.ConnectionId);
+        return AgentResult.Success(await publisher.ReadForAsync(Context.ConnectionId, Context.ConnectionAborted).ConfigureAwait(false));
+    }
 
     public Task<AgentResult<TokenStatus>> GetTokenInfo(string deviceId, AreaKind area) =>
         devices.GetTokenStatusAsync(deviceId, area, Context.ConnectionAborted);
 
     /// <summary>Reads every device again and tells every page.</summary>
-    public async Task<AgentResult<IReadOnlyList<DeviceSnapshot>>> Refresh() => AgentResult.Success(await PublishDevicesAsync().ConfigureAwait(false));
+    public async Task<AgentResult<IReadOnlyList<DeviceSnapshot>>> Refresh()
+    {
+        logins.Touch(Context.ConnectionId);
+        var reading = await publisher.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+        return AgentResult.Success(reading.For(Context.ConnectionId, logins.Owners()));
+    }
 
     public Task<AgentResult<PinStatus>> ChangePin(PinChange command) =>
-        RunAsync(command.DeviceId, null, (target, _) => devices.Exclusive(() => PinOperations.Change(target, command, logins)));
+        RunAsync(command.DeviceId, null, (target, scope) => devices.Exclusive(() => PinOperations.Change(target, command, scope)));
 
     public Task<AgentResult<PinStatus>> UnblockPin(PinUnblock command) =>
-        RunAsync(command.DeviceId, null, (target, _) => devices.Exclusive(() => PinOperations.Unblock(target, command, logins)));
+        RunAsync(command.DeviceId, null, (target, scope) => devices.Exclusive(() => PinOperations.Unblock(target, command, scope)));
 
     public Task<AgentResult<bool>> Login(AreaLogin command) =>
-        RunAsync(command.DeviceId, null, (target, _) =>
+        RunAsync(command.DeviceId, null, (target, scope) =>
         {
-            PinOperations.LogIn(target, command, logins);
+            PinOperations.LogIn(target, command, scope);
             return true;
         });
 
     public Task<AgentResult<bool>> Logout(string deviceId) =>
-        RunAsync(deviceId, null, (target, _) =>
+        RunAsync(deviceId, null, (target, scope) =>
         {
-            PinOperations.LogOut(target, logins);
+            PinOperations.LogOut(target, scope);
             return true;
         });
 
@@ -70,24 +81,37 @@ internal sealed class TokenHub(
         RunAsync(command.DeviceId, null, (target, _) => LabelOperations.Rename(target, command));
 
     public Task<AgentResult<ComplaintPrepared>> PrepareComplaint(ComplaintPreparation command) =>
-        RunAsync(command.DeviceId, null, (target, scope) => devices.Exclusive(() => CleanupOperations.PrepareComplaint(target, command, logins, scope)));
+        RunAsync(command.DeviceId, null, (target, scope) => devices.Exclusive(() => CleanupOperations.PrepareComplaint(target, command, scope)));
 
-    public Task<AgentResult<byte[]>> SignChallenge(ChallengeSignature command) =>
-        RunAsync(command.DeviceId, null, (target, _) => ChallengeOperations.Sign(target, command), publish: false);
+    public Task<AgentResult<ChallengeSigned>> SignChallenge(ChallengeSignature command) =>
+        RunAsync(command.DeviceId, null, (target, scope) => ChallengeOperations.Sign(target, command, scope));
 
     public bool CancelOperation(string operationId) => runner.Cancel(operationId);
 
+    /// <summary>A page closed (or its portal session ended and it closed the link): its logins end with it.</summary>
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (logins.ReleaseOwnedBy(Context.ConnectionId))
+        {
+            await publisher.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
+    }
+
     private async Task<AgentResult<T>> RunAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, bool publish = true)
     {
-        var target = await devices.ResolveAsync(deviceId, Context.ConnectionAborted).ConfigureAwait(false);
+        var target = await devices.ResolveAsync(deviceId ?? "", Context.ConnectionAborted).ConfigureAwait(false);
         if (target is null)
         {
             return AgentResult.Failure<T>(new AgentError(AgentErrorCode.DeviceNotFound));
         }
 
+        logins.Touch(Context.ConnectionId);
         var caller = hub.Clients.Client(Context.ConnectionId);
         var result = await runner.RunAsync(
-            deviceId,
+            new OperationCaller(Context.ConnectionId, ConnectionOrigin()),
+            deviceId!,
             operationId,
             scope => work(target, scope),
             stage => _ = caller.SendAsync(AgentHubContract.OperationProgress, operationId, stage),
@@ -96,16 +120,12 @@ internal sealed class TokenHub(
         if (publish)
         {
             // Even a failure can change what the page must show (a PIN try spent, a device gone).
-            await PublishDevicesAsync().ConfigureAwait(false);
+            await publisher.PublishAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         return result;
     }
 
-    private async Task<IReadOnlyList<DeviceSnapshot>> PublishDevicesAsync()
-    {
-        var snapshot = await devices.ReadDevicesAsync(CancellationToken.None).ConfigureAwait(false);
-        await hub.Clients.All.SendAsync(AgentHubContract.DevicesChanged, snapshot).ConfigureAwait(false);
-        return snapshot;
-    }
+    /// <summary>The Origin of the request that opened this connection (checked against the allowed origins by <see cref="RequestGuard"/>).</summary>
+    private string ConnectionOrigin() => Context.GetHttpContext()?.Request.Headers.Origin.ToString() ?? "";
 }

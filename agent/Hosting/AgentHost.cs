@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR;
 using System.Net;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -35,6 +36,8 @@ public static partial class AgentHost
         builder.Services.AddSingleton<DeviceService>();
         builder.Services.AddSingleton<OperationRunner>();
         builder.Services.AddSingleton<LoginSessions>();
+        builder.Services.AddSingleton<SecretThrottle>();
+        builder.Services.AddSingleton<DevicePublisher>();
         builder.Services.AddHostedService<DeviceWatcher>();
 
         // Hub invocations carry PINs; SignalR's own debug logging would print their arguments. Never below Warning.
@@ -50,6 +53,7 @@ public static partial class AgentHost
             // A long operation (key generation) must not hold up the same page's Cancel.
             hub.MaximumParallelInvocationsPerClient = 4;
             hub.MaximumReceiveMessageSize = 256 * 1024; // a PKCS#12 file or a certificate chain
+            hub.AddFilter<MalformedCallFilter>();
         });
 
         var app = builder.Build();

@@ -62,7 +62,34 @@ internal static class DeviceAssembler
         && StripQualifiedMarker(a.Token.Label) is { Length: > 0 } label
         && label == StripQualifiedMarker(b.Token.Label);
 
-    private static bool LooksQualified(SlotReading slot) => IsQualifiedLabel(slot.Token.Label) || IsQualifiedLabel(slot.Slot.Description);
+    private static bool LooksQualified(SlotReading slot) => IsQualifiedLabel(slot.Token.Label) || MarkedQualifiedByModule(slot);
+
+    /// <summary>The module itself says the slot is a qualified area: in its slot description or token model, which no user can set.</summary>
+    private static bool MarkedQualifiedByModule(SlotReading slot) => IsQualifiedLabel(slot.Slot.Description) || IsQualifiedLabel(slot.Token.Model);
+
+    /// <summary>
+    /// Which slots of one device are its qualified area. What the module reports decides where it marks areas; a token
+    /// label is typed by users, so it decides only for modules that mark nothing, and only in the virtual-slot form:
+    /// "X (PIN label)" beside "X", or a device seen with one slot.
+    /// </summary>
+    internal static bool IsQualifiedArea(SlotReading slot, IReadOnlyList<SlotReading> device)
+    {
+        if (device.Any(MarkedQualifiedByModule))
+        {
+            return MarkedQualifiedByModule(slot);
+        }
+
+        if (!IsQualifiedLabel(slot.Token.Label))
+        {
+            return false;
+        }
+
+        var baseLabel = StripQualifiedMarker(slot.Token.Label);
+        return device.Count == 1 || device.Any(other => !ReferenceEquals(other, slot) && other.Token.Label == baseLabel);
+    }
+
+    /// <summary>Whether a label a user wants would read as an area marker (and so confuse the device's areas).</summary>
+    public static bool EndsWithAreaMarker(string label) => IsQualifiedLabel(label.Trim());
 
     private static string StripQualifiedMarker(string text)
     {
@@ -84,7 +111,7 @@ internal static class DeviceAssembler
         var first = slots[0];
         var model = DeviceModelCatalogue.Recognise(first.Token.Model, first.Token.ManufacturerId, first.Slot.Description);
         var areas = slots
-            .Select(s => ToArea(s, model, LooksQualified(s)))
+            .Select(s => ToArea(s, model, IsQualifiedArea(s, slots)))
             .OrderBy(a => a.Kind)
             .ToArray();
         return new DeviceSnapshot(

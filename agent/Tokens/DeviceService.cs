@@ -19,7 +19,7 @@ internal sealed partial class DeviceService : IDisposable
     private readonly List<(string Path, Pkcs11Module? Module, ModuleStatus Status)> _modules = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _held = new(StringComparer.Ordinal);
-    private Dictionary<string, (Pkcs11Module Module, DeviceSnapshot Device)> _known = [];
+    private Dictionary<string, KnownDevice> _known = [];
 
     public DeviceService(IOptions<AgentOptions> options, ILogger<DeviceService> logger)
     {
@@ -61,13 +61,13 @@ internal sealed partial class DeviceService : IDisposable
     }
 
     /// <summary>Reads every device with its objects (a held device as last read, while its slots are listed).</summary>
-    public async Task<IReadOnlyList<DeviceSnapshot>> ReadDevicesAsync(CancellationToken cancellationToken)
+    public async Task<DeviceReading> ReadDevicesAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var held = HeldDevices();
-            var known = new Dictionary<string, (Pkcs11Module, DeviceSnapshot)>(StringComparer.Ordinal);
+            var known = new Dictionary<string, KnownDevice>(StringComparer.Ordinal);
             foreach (var (_, module, _) in _modules)
             {
                 if (module is null)
@@ -78,19 +78,21 @@ internal sealed partial class DeviceService : IDisposable
                 var listed = SafeSlotList(module).ToHashSet();
                 var heldHere = held.Where(h => h.Module == module).ToArray();
                 var skipped = heldHere.SelectMany(h => h.Slots).ToHashSet();
-                foreach (var device in DeviceAssembler.Assemble(ReadSlots(module, listed.Where(slot => !skipped.Contains(slot)))))
+                var readings = ReadSlots(module, listed.Where(slot => !skipped.Contains(slot)));
+                var full = DeviceAssembler.Assemble(readings).ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+                foreach (var device in DeviceAssembler.Assemble(readings.Select(r => r.PublicOnly()).ToArray()))
                 {
-                    known[device.DeviceId] = (module, device);
+                    known[device.DeviceId] = new KnownDevice(module, device, full.GetValueOrDefault(device.DeviceId, device));
                 }
 
                 foreach (var (_, device, _) in heldHere.Where(h => h.Slots.All(listed.Contains)))
                 {
-                    known[device.DeviceId] = (module, device);
+                    known[device.Public.DeviceId] = device;
                 }
             }
 
             _known = known;
-            return known.Values.Select(k => k.Item2).ToArray();
+            return new DeviceReading(known.Values.ToArray());
         }
         finally
         {
@@ -111,10 +113,10 @@ internal sealed partial class DeviceService : IDisposable
         });
     }
 
-    private List<(Pkcs11Module Module, DeviceSnapshot Device, ulong[] Slots)> HeldDevices() =>
+    private List<(Pkcs11Module Module, KnownDevice Device, ulong[] Slots)> HeldDevices() =>
         _known.Values
-            .Where(k => _held.ContainsKey(k.Device.DeviceId))
-            .Select(k => (k.Module, k.Device, k.Device.Areas.Select(a => ulong.Parse(a.SlotId, System.Globalization.CultureInfo.InvariantCulture)).ToArray()))
+            .Where(k => _held.ContainsKey(k.Public.DeviceId))
+            .Select(k => (k.Module, k, k.Public.Areas.Select(a => ulong.Parse(a.SlotId, System.Globalization.CultureInfo.InvariantCulture)).ToArray()))
             .ToList();
 
     private List<SlotReading> ReadSlots(Pkcs11Module module, IEnumerable<ulong> slots)
@@ -211,7 +213,7 @@ internal sealed partial class DeviceService : IDisposable
             }
         }
 
-        return new DeviceTarget(known.Module, known.Device, DeviceModelCatalogue.ById(known.Device.ModelId));
+        return new DeviceTarget(known.Module, known.Public, DeviceModelCatalogue.ById(known.Public.ModelId));
     }
 
     /// <summary>
@@ -234,7 +236,7 @@ internal sealed partial class DeviceService : IDisposable
     /// <summary>C_GetTokenInfo for one area of a device seen in the last reading.</summary>
     public async Task<AgentResult<TokenStatus>> GetTokenStatusAsync(string deviceId, AreaKind area, CancellationToken cancellationToken)
     {
-        if (!_known.TryGetValue(deviceId, out var known) || known.Device.Areas.FirstOrDefault(a => a.Kind == area) is not { } snapshot)
+        if (!_known.TryGetValue(deviceId, out var known) || known.Public.Areas.FirstOrDefault(a => a.Kind == area) is not { } snapshot)
         {
             return AgentResult.Failure<TokenStatus>(new AgentError(AgentErrorCode.DeviceNotFound));
         }
@@ -243,7 +245,7 @@ internal sealed partial class DeviceService : IDisposable
         try
         {
             var token = known.Module.GetTokenInfo(ulong.Parse(snapshot.SlotId, System.Globalization.CultureInfo.InvariantCulture));
-            var (user, securityOfficer) = DeviceAssembler.PinKinds(DeviceModelCatalogue.ById(known.Device.ModelId), area == AreaKind.Qualified);
+            var (user, securityOfficer) = DeviceAssembler.PinKinds(DeviceModelCatalogue.ById(known.Public.ModelId), area == AreaKind.Qualified);
             return AgentResult.Success(new TokenStatus(
                 token.Label,
                 token.SerialNumber,
@@ -289,4 +291,24 @@ internal sealed partial class DeviceService : IDisposable
 
         public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
     }
+}
+
+/// <summary>A device as last read: what anyone at this PC may see, and the same with the private objects of areas logged in for a page.</summary>
+internal sealed record KnownDevice(Pkcs11Module Module, DeviceSnapshot Public, DeviceSnapshot Full);
+
+/// <summary>One reading of every device. Private objects go only to the connection whose login made them visible.</summary>
+internal sealed record DeviceReading(IReadOnlyList<KnownDevice> Devices)
+{
+    public IReadOnlyList<DeviceSnapshot> Public => Devices.Select(d => d.Public).ToArray();
+
+    /// <summary>The devices as <paramref name="connectionId"/> may see them, given who holds which area's login.</summary>
+    public IReadOnlyList<DeviceSnapshot> For(string connectionId, IReadOnlyDictionary<(string Module, ulong Slot), string> owners) =>
+        Devices.Select(d => d.Public with
+        {
+            Areas = d.Public.Areas
+                .Select(area => owners.TryGetValue((d.Module.LibraryPath, ulong.Parse(area.SlotId, System.Globalization.CultureInfo.InvariantCulture)), out var owner) && owner == connectionId
+                    ? d.Full.Areas.FirstOrDefault(a => a.Kind == area.Kind) ?? area
+                    : area)
+                .ToArray(),
+        }).ToArray();
 }

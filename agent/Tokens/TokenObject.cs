@@ -21,4 +21,16 @@ internal sealed record SlotReading(
     TokenInfo Token,
     bool PrivateObjectsListed,
     IReadOnlyList<TokenObject> Objects,
-    bool LoggedIn = false);
+    bool LoggedIn = false)
+{
+    /// <summary>
+    /// The reading as anyone at this PC may see it: a reading made while the area was logged in (for one page) without
+    /// its private objects. An object whose CKA_PRIVATE cannot be read counts as private.
+    /// </summary>
+    public SlotReading PublicOnly() => !LoggedIn ? this : this with
+    {
+        Objects = Objects.Where(o => AttributeValue.Bool(o[CKA.CKA_PRIVATE]) == false).ToArray(),
+        PrivateObjectsListed = !Token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED),
+        LoggedIn = false,
+    };
+}

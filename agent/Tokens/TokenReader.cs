@@ -5,7 +5,7 @@ namespace Qtsp.Agent.Tokens;
 /// <summary>Reads a token's identity and objects through a public (not logged-in) session.</summary>
 internal static class TokenReader
 {
-    private static readonly CKA[] CommonAttributes = [CKA.CKA_CLASS, CKA.CKA_LABEL, CKA.CKA_ID];
+    private static readonly CKA[] CommonAttributes = [CKA.CKA_CLASS, CKA.CKA_LABEL, CKA.CKA_ID, CKA.CKA_PRIVATE];
 
     private static readonly CKA[] CertificateAttributes = [CKA.CKA_CERTIFICATE_TYPE, CKA.CKA_VALUE];
 
@@ -13,7 +13,7 @@ internal static class TokenReader
     private static readonly CKA[] KeyAttributes =
     [
         CKA.CKA_KEY_TYPE, CKA.CKA_MODULUS_BITS, CKA.CKA_MODULUS, CKA.CKA_EC_PARAMS, CKA.CKA_EC_POINT,
-        CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE, CKA.CKA_ALWAYS_AUTHENTICATE, CKA.CKA_SIGN, CKA.CKA_PRIVATE,
+        CKA.CKA_SENSITIVE, CKA.CKA_EXTRACTABLE, CKA.CKA_ALWAYS_AUTHENTICATE, CKA.CKA_SIGN,
     ];
 
     /// <summary>Reads the token in <paramref name="slotId"/>; null for a blank token (no label, nothing on it yet).</summary>

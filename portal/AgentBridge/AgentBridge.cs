@@ -12,6 +12,7 @@ public sealed partial class AgentBridge(
     IJSRuntime js,
     IOptions<AgentBridgeOptions> options,
     IAgentLinkPolicy policy,
+    AgentLinks links,
     ILogger<AgentBridge> logger) : IAsyncDisposable
 {
     /// <summary>The module's plain (not fingerprinted) path, so that the page and tests share one module instance.</summary>
@@ -19,6 +20,8 @@ public sealed partial class AgentBridge(
 
     private IJSObjectReference? _module;
     private DotNetObjectReference<AgentBridge>? _self;
+    private IDisposable? _registration;
+    private SynchronizationContext? _circuit;
 
     public AgentConnectionState State { get; private set; } = AgentConnectionState.Idle;
 
@@ -47,6 +50,12 @@ public sealed partial class AgentBridge(
         }
 
         _self = DotNetObjectReference.Create(this);
+        _circuit = SynchronizationContext.Current;
+        if (policy.SignedInAccount is { } account)
+        {
+            _registration = links.Register(account, this);
+        }
+
         _module = await js.InvokeAsync<IJSObjectReference>("import", ModulePath).ConfigureAwait(false);
         State = AgentConnectionState.Connecting;
         Changed?.Invoke();
@@ -84,9 +93,51 @@ public sealed partial class AgentBridge(
         }
     }
 
+    /// <summary>
+    /// The page's sign-in ended or a support session began (<see cref="AgentLinks"/>): the page closes its link (the agent
+    /// then ends the token logins of that connection) and shows the link as off. Runs on the page's own circuit.
+    /// </summary>
+    internal Task CloseForSessionEndAsync()
+    {
+        if (_circuit is not { } circuit)
+        {
+            return CloseAsync();
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        circuit.Post(_ => CloseAsync().ContinueWith(_ => done.TrySetResult(), TaskScheduler.Default), null);
+        return done.Task;
+    }
+
+    private async Task CloseAsync()
+    {
+        var module = _module;
+        State = AgentConnectionState.Disabled;
+        Devices = [];
+        Changed?.Invoke();
+        if (module is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await module.InvokeVoidAsync("stop").ConfigureAwait(true);
+        }
+        catch (Exception e) when (e is JSDisconnectedException or JSException or TaskCanceledException or ObjectDisposedException)
+        {
+            // The page is gone already, and its link with it.
+        }
+    }
+
     [JSInvokable]
     public void OnAgentState(string state, AgentInfo? agent)
     {
+        if (State == AgentConnectionState.Disabled)
+        {
+            return; // closed for the session's end: a late report of the old link changes nothing
+        }
+
         State = Enum.TryParse<AgentConnectionState>(state, ignoreCase: true, out var parsed) ? parsed : AgentConnectionState.NotRunning;
         Agent = agent;
         if (State != AgentConnectionState.Connected)
@@ -101,12 +152,18 @@ public sealed partial class AgentBridge(
     [JSInvokable]
     public void OnDevices(IReadOnlyList<DeviceSnapshot> devices)
     {
+        if (State == AgentConnectionState.Disabled)
+        {
+            return;
+        }
+
         Devices = devices;
         Changed?.Invoke();
     }
 
     public async ValueTask DisposeAsync()
     {
+        _registration?.Dispose();
         if (_module is not null)
         {
             try

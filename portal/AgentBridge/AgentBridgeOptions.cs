@@ -20,6 +20,7 @@ public static class AgentBridgeRegistration
     {
         services.Configure<AgentBridgeOptions>(configuration.GetSection(AgentBridgeOptions.Section));
         services.AddScoped<AgentBridge>();
+        services.AddSingleton<AgentLinks>();
         services.TryAddScoped<IAgentLinkPolicy, AllowAgentLink>();
         return services;
     }

@@ -8,10 +8,15 @@ public interface IAgentLinkPolicy
 {
     /// <summary>True when the page may connect to the agent.</summary>
     bool LinkAllowed { get; }
+
+    /// <summary>The signed-in account whose sign-in the link follows (<see cref="AgentLinks"/>); null when no one is signed in.</summary>
+    string? SignedInAccount { get; }
 }
 
 /// <summary>The default: every signed-in user's own page may reach their own agent.</summary>
 public sealed class AllowAgentLink : IAgentLinkPolicy
 {
     public bool LinkAllowed => true;
+
+    public string? SignedInAccount => null;
 }

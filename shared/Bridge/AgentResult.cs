@@ -10,6 +10,9 @@ public enum AgentErrorCode
 
     /// <summary>The page has no connection to the agent (reported by the portal's bridge, not by the agent).</summary>
     AgentUnavailable,
+
+    /// <summary>The CA has no service key on record for the device, so nothing could vouch for a request (reported by the portal).</summary>
+    DeviceNotRegistered,
     DeviceNotFound,
     DeviceRemoved,
     ModuleFailure,
@@ -42,6 +45,15 @@ public enum AgentErrorCode
 
     /// <summary>The catalogue does not know this device's factory values.</summary>
     FactoryValuesUnknown,
+
+    /// <summary>Wrong values of this secret were tried just before: the agent waits before the next try (<see cref="AgentError.RetryAfterSeconds"/>).</summary>
+    TryLater,
+
+    /// <summary>The new label would make the device look like something else (an area marker, the service key's name).</summary>
+    LabelNotAllowed,
+
+    /// <summary>This key may not do what was asked (the service key signs only attestations; challenges only with an authentication key).</summary>
+    KeyNotAllowed,
 }
 
 /// <param name="Code">What went wrong.</param>
@@ -51,6 +63,7 @@ public enum AgentErrorCode
 /// <param name="Capacity">Why there is no room, for CapacityExceeded.</param>
 /// <param name="LeftoverKeyIdHex">A key the failed operation could not remove (the device left mid-way); clean-up offers it.</param>
 /// <param name="Policy">Which rule a proposed PIN broke, for PinPolicyViolation.</param>
+/// <param name="RetryAfterSeconds">For TryLater: how long until the secret may be tried again.</param>
 public sealed record AgentError(
     AgentErrorCode Code,
     string? Pkcs11Code = null,
@@ -58,7 +71,8 @@ public sealed record AgentError(
     PinState? PinState = null,
     CapacityProblem? Capacity = null,
     string? LeftoverKeyIdHex = null,
-    Devices.PinPolicyViolation? Policy = null);
+    Devices.PinPolicyViolation? Policy = null,
+    int? RetryAfterSeconds = null);
 
 /// <summary>Every hub call answers with this envelope, so failures are data, not exceptions across the wire.</summary>
 public sealed record AgentResult<T>(T? Value, AgentError? Error)

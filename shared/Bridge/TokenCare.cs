@@ -40,7 +40,8 @@ public enum KeyAlgorithm
 /// <summary>
 /// Generates a key pair in an area and a PKCS#10 request for it, and has the CA's service key attest the request.
 /// <see cref="Pin"/> opens the standard area (where the service key lives); <see cref="QualifiedPin"/> is the QPIN
-/// when the key goes to the qualified area.
+/// when the key goes to the qualified area. <see cref="ServiceKeyPublicKey"/> is the service key the CA registered for
+/// the device (SubjectPublicKeyInfo, DER): the agent attests with the key that has it, never with one found by label.
 /// </summary>
 public sealed record KeyRequestCommand(
     string OperationId,
@@ -53,7 +54,8 @@ public sealed record KeyRequestCommand(
     byte[] Nonce,
     int[] Pin,
     int[]? QualifiedPin,
-    bool ConfirmFinalTry);
+    bool ConfirmFinalTry,
+    byte[]? ServiceKeyPublicKey = null);
 
 /// <summary>
 /// The service key's statement: DER of SEQUENCE { version INTEGER 1, requestSha256 OCTET STRING, nonce OCTET STRING,
@@ -99,8 +101,22 @@ public sealed record ComplaintPreparation(string DeviceId, int[] Pin, int[] Puk,
 
 public sealed record ComplaintPrepared(int ObjectsRemoved, IReadOnlyList<PinKind> SecretsReset, string DeviceSerial, string ModelName);
 
-/// <summary>Signs a challenge with a key on the device (sign-in with the token's certificate).</summary>
-public sealed record ChallengeSignature(string DeviceId, AreaKind Area, string KeyIdHex, byte[] Challenge, int[] Pin, int[]? SignaturePin, bool ConfirmFinalTry);
+/// <summary>
+/// Signs a portal's challenge with the holder's authentication key in the standard area (sign-in with the token's
+/// certificate), in Web eID's form: the agent signs SHA-256(origin) || SHA-256(nonce), taking the origin from the page's
+/// connection, never from the caller. The service key and qualified keys never sign challenges.
+/// </summary>
+/// <param name="Nonce">The portal's challenge: at least 32 random bytes.</param>
+public sealed record ChallengeSignature(string DeviceId, string KeyIdHex, byte[] Nonce, int[] Pin, bool ConfirmFinalTry);
+
+/// <param name="Origin">The origin the agent bound the signature to.</param>
+/// <param name="Certificate">The key's certificate on the device (DER), for the portal to check its chain and status.</param>
+public sealed record ChallengeSigned(byte[] Signature, string SignatureAlgorithm, string Origin, byte[] Certificate)
+{
+    /// <summary>What the agent signs: SHA-256(origin) || SHA-256(nonce). The origin is UTF-8, as the page's Origin header spells it.</summary>
+    public static byte[] SignedValue(string origin, byte[] nonce) =>
+        [.. System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(origin)), .. System.Security.Cryptography.SHA256.HashData(nonce)];
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<CapacityIssue>))]
 public enum CapacityIssue

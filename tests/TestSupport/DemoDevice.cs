@@ -24,6 +24,16 @@ public sealed class DemoDevice
 
     public string StateDirectory => Path.Combine(Directory, "state");
 
+    /// <summary>The service key's public key as the CA registered it (SubjectPublicKeyInfo, DER), from eng/demo-device.sh's export.</summary>
+    public byte[] ServiceKeyPublicKey
+    {
+        get
+        {
+            var pem = File.ReadAllText(Path.Combine(Directory, "service-key.pub.pem"));
+            return Convert.FromBase64String(pem[System.Security.Cryptography.PemEncoding.Find(pem).Base64Data]);
+        }
+    }
+
     /// <summary>The serial number the simulator presents for both areas.</summary>
     public string Serial => File.ReadLines(SimulatorConfig).First(l => l.StartsWith("serial = ", StringComparison.Ordinal))["serial = ".Length..].Trim();
 

@@ -10,13 +10,17 @@ namespace Qtsp.Agent.Tokens.Operations;
 /// <summary>Certificates onto and off the device: install next to its key, import PKCS#12, export.</summary>
 internal static class CertificateOperations
 {
-    /// <summary>Installs an issued certificate next to its key (matched by public key), with the key's CKA_ID and a readable label.</summary>
+    /// <summary>
+    /// Installs an issued certificate next to its key (matched by public key), with the key's CKA_ID and a readable label.
+    /// Only a key a request made on the device and that still waits for its certificate (labelled with the pending
+    /// prefix) takes one: never the service key, never a key that has its certificate already.
+    /// </summary>
     public static CertificateInstalled Install(DeviceTarget target, CertificateInstall command, OperationScope scope)
     {
         using var pin = new Secret(command.Pin);
         using var certificate = Load(command.Certificate);
         using var session = AreaAccess.Open(target, command.Area);
-        AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry);
+        using var login = AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry, scope);
 
         var objects = TokenReader.ReadObjects(session);
         var existing = objects.FirstOrDefault(o => o.Class == CKO.CKO_CERTIFICATE && o[CKA.CKA_VALUE] is { } value && value.AsSpan().SequenceEqual(certificate.RawData));
@@ -26,12 +30,23 @@ internal static class CertificateOperations
         }
 
         var id = KeyIdFor(certificate, objects) ?? throw AreaAccess.Refused(AgentErrorCode.KeyNotOnDevice);
+        var pair = objects.Where(o => o.Class is CKO.CKO_PRIVATE_KEY or CKO.CKO_PUBLIC_KEY && o.Id.AsSpan().SequenceEqual(id)).ToArray();
+        if (pair.Any(o => ServiceKey.IsProtected(o, ServiceKey.ProtectedIds(objects))))
+        {
+            throw AreaAccess.Refused(AgentErrorCode.ProtectedObject);
+        }
+
+        if (!pair.All(o => o.Label.StartsWith(DeviceModelCatalogue.OrphanKeyPrefix, StringComparison.Ordinal)))
+        {
+            throw AreaAccess.Refused(AgentErrorCode.KeyNotAllowed);
+        }
+
+        var label = LabelFor(certificate);
         EnsureRoomForCertificate(target, command.Area, certificate, objects, session.SlotId);
 
         scope.Stage(OperationStage.WritingObjects);
-        var label = LabelFor(certificate);
         session.CreateObject(CertificateTemplate(certificate, id, label));
-        foreach (var key in objects.Where(o => o.Class is CKO.CKO_PRIVATE_KEY or CKO.CKO_PUBLIC_KEY && o.Id.AsSpan().SequenceEqual(id)))
+        foreach (var key in pair)
         {
             session.SetAttributes(key.Handle, new AttributeTemplate().Add(CKA.CKA_LABEL, label));
         }
@@ -65,8 +80,9 @@ internal static class CertificateOperations
         try
         {
             var certificate = contents.FirstOrDefault(c => c.HasPrivateKey) ?? throw AreaAccess.Refused(AgentErrorCode.InvalidInput);
+            var label = LabelFor(certificate);
             using var session = AreaAccess.Open(target, AreaKind.Standard);
-            AreaAccess.LogIn(target, session, AreaKind.Standard, CKU.CKU_USER, pin, command.ConfirmFinalTry);
+            using var login = AreaAccess.LogIn(target, session, AreaKind.Standard, CKU.CKU_USER, pin, command.ConfirmFinalTry, scope);
             var objects = TokenReader.ReadObjects(session);
             if (KeyIdFor(certificate, objects) is not null)
             {
@@ -76,7 +92,6 @@ internal static class CertificateOperations
             EnsureRoomForCertificate(target, AreaKind.Standard, certificate, objects, session.SlotId);
             scope.Stage(OperationStage.WritingObjects);
             var id = RandomNumberGenerator.GetBytes(16);
-            var label = LabelFor(certificate);
             var (publicTemplate, privateTemplate) = KeyTemplates(certificate, id, label);
             var created = new List<ulong>();
             try
@@ -172,10 +187,12 @@ internal static class CertificateOperations
         }
     }
 
+    /// <summary>The holder's name for the objects; a certificate named like the service key or a pending key is refused (it would shadow them).</summary>
     private static string LabelFor(X509Certificate2 certificate)
     {
         var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        return string.IsNullOrWhiteSpace(name) ? certificate.SerialNumber : name;
+        var label = string.IsNullOrWhiteSpace(name) ? certificate.SerialNumber : name;
+        return ServiceKey.IsReservedLabel(label) ? throw AreaAccess.Refused(AgentErrorCode.ProtectedObject) : label;
     }
 
     private static AttributeTemplate CertificateTemplate(X509Certificate2 certificate, byte[] id, string label)

@@ -11,7 +11,7 @@ internal static class CleanupOperations
     {
         using var pin = new Secret(command.Pin);
         using var session = AreaAccess.Open(target, command.Area);
-        AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry);
+        using var login = AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry, scope);
 
         var objects = TokenReader.ReadObjects(session);
         var protectedIds = ServiceKey.ProtectedIds(objects);
@@ -41,7 +41,7 @@ internal static class CleanupOperations
     /// Every certificate and key except the service key goes, then PIN, PUK, QPIN and QPUK go back to the model's
     /// factory values, so the CA can prepare the device again. All secrets are verified before anything changes.
     /// </summary>
-    public static ComplaintPrepared PrepareComplaint(DeviceTarget target, ComplaintPreparation command, LoginSessions logins, OperationScope scope)
+    public static ComplaintPrepared PrepareComplaint(DeviceTarget target, ComplaintPreparation command, OperationScope scope)
     {
         var secrets = new Dictionary<PinKind, Secret>
         {
@@ -62,8 +62,7 @@ internal static class CleanupOperations
 
             foreach (var (area, kinds) in plan)
             {
-                logins.Release(target.Module.LibraryPath, target.Slot(area));
-                VerifySecurityOfficer(target, area, secrets[kinds.SecurityOfficer], command.ConfirmFinalTry);
+                VerifySecurityOfficer(target, area, secrets[kinds.SecurityOfficer], command.ConfirmFinalTry, scope);
             }
 
             var removed = 0;
@@ -71,7 +70,7 @@ internal static class CleanupOperations
             foreach (var (area, kinds) in plan)
             {
                 using var session = AreaAccess.Open(target, area);
-                AreaAccess.LogIn(target, session, area, CKU.CKU_USER, secrets[kinds.User], command.ConfirmFinalTry);
+                using var login = AreaAccess.LogIn(target, session, area, CKU.CKU_USER, secrets[kinds.User], command.ConfirmFinalTry, scope);
                 scope.Stage(OperationStage.RemovingObjects);
                 var objects = TokenReader.ReadObjects(session);
                 var protectedIds = ServiceKey.ProtectedIds(objects);
@@ -93,7 +92,7 @@ internal static class CleanupOperations
             foreach (var (area, kinds) in plan)
             {
                 using var session = AreaAccess.Open(target, area);
-                AreaAccess.LogIn(target, session, area, CKU.CKU_SO, secrets[kinds.SecurityOfficer], command.ConfirmFinalTry);
+                using var login = AreaAccess.LogIn(target, session, area, CKU.CKU_SO, secrets[kinds.SecurityOfficer], command.ConfirmFinalTry, scope);
                 using var factoryCode = Factory(factory[kinds.SecurityOfficer]!);
                 session.SetPin(secrets[kinds.SecurityOfficer].Utf8, factoryCode.Utf8);
                 if (!reset.Contains(kinds.SecurityOfficer))
@@ -113,11 +112,10 @@ internal static class CleanupOperations
         }
     }
 
-    private static void VerifySecurityOfficer(DeviceTarget target, AreaKind area, Secret code, bool confirmFinalTry)
+    private static void VerifySecurityOfficer(DeviceTarget target, AreaKind area, Secret code, bool confirmFinalTry, OperationScope scope)
     {
         using var session = AreaAccess.Open(target, area);
-        AreaAccess.LogIn(target, session, area, CKU.CKU_SO, code, confirmFinalTry);
-        session.Logout();
+        using var login = AreaAccess.LogIn(target, session, area, CKU.CKU_SO, code, confirmFinalTry, scope);
     }
 
     private static Secret Factory(string value) => new(value.Select(c => (int)c).ToArray());

@@ -21,6 +21,11 @@ internal static unsafe class LabelOperations
     {
         var label = command.NewLabel.Trim();
         var labels = target.Device.Areas.ToDictionary(a => a.Kind, a => a.Kind == AreaKind.Standard ? label : label + Suffix(a.Label));
+        if (DeviceAssembler.EndsWithAreaMarker(label) || ServiceKey.IsReservedLabel(label))
+        {
+            throw AreaAccess.Refused(AgentErrorCode.LabelNotAllowed);
+        }
+
         if (label.Length == 0 || label.Any(char.IsControl) || labels.Values.Any(l => Encoding.UTF8.GetByteCount(l) > 32))
         {
             throw AreaAccess.Refused(AgentErrorCode.InvalidInput);

@@ -10,7 +10,12 @@ namespace Qtsp.Agent.Tokens.Operations;
 /// bounded by a timeout. PKCS#11 calls cannot be interrupted, so a cancelled or timed-out operation answers the
 /// page at once and finishes its current call in the background, cleaning up before the device is free again.
 /// </summary>
-internal sealed partial class OperationRunner(IOptions<AgentOptions> options, DeviceService devices, ILogger<OperationRunner> logger)
+internal sealed partial class OperationRunner(
+    IOptions<AgentOptions> options,
+    DeviceService devices,
+    LoginSessions logins,
+    SecretThrottle throttle,
+    ILogger<OperationRunner> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _deviceGates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
@@ -21,6 +26,7 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, De
     }
 
     public async Task<AgentResult<T>> RunAsync<T>(
+        OperationCaller caller,
         string deviceId,
         string? operationId,
         Func<OperationScope, T> work,
@@ -47,7 +53,7 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, De
             var hold = devices.Hold(deviceId);
             try
             {
-                return AgentResult.Success(work(new OperationScope(report, token)));
+                return AgentResult.Success(work(new OperationScope(caller, logins, throttle, report, token)));
             }
             catch (OperationRefusedException e)
             {
@@ -61,6 +67,12 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, De
             catch (OperationCanceledException)
             {
                 return AgentResult.Failure<T>(new AgentError(running.CancelledByUser ? AgentErrorCode.Cancelled : AgentErrorCode.TimedOut));
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException or NullReferenceException or System.Security.Cryptography.CryptographicException or System.Formats.Asn1.AsnContentException)
+            {
+                // A malformed command (a null field, bad hex, a broken certificate): one line, no stack trace, no values.
+                LogMalformed(logger, e.GetType().Name);
+                return AgentResult.Failure<T>(new AgentError(AgentErrorCode.InvalidInput));
             }
             finally
             {
@@ -100,6 +112,9 @@ internal sealed partial class OperationRunner(IOptions<AgentOptions> options, De
 
         return true;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Device operation refused a malformed command ({Error})")]
+    private static partial void LogMalformed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device operation failed in {Function}: {Code}")]
     private static partial void LogFailed(ILogger logger, string function, string code);

@@ -2,9 +2,28 @@ using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Agent.Tokens.Operations;
 
-/// <summary>What a running device operation gets: its cancellation and a way to tell the page how far it is.</summary>
-internal sealed class OperationScope(Action<OperationStage> report, CancellationToken cancellation)
+/// <summary>Who asked for an operation: the hub connection, and the page origin the agent took from that connection.</summary>
+/// <param name="ConnectionId">The SignalR connection; a viewing login belongs to one.</param>
+/// <param name="Origin">The Origin header of the connection's own request (never a value the caller chose).</param>
+internal sealed record OperationCaller(string ConnectionId, string Origin);
+
+/// <summary>
+/// What a running device operation gets: who asked, its cancellation, a way to tell the page how far it is, and the
+/// agent-wide login and throttling state every secret goes through.
+/// </summary>
+internal sealed class OperationScope(
+    OperationCaller caller,
+    LoginSessions logins,
+    SecretThrottle throttle,
+    Action<OperationStage> report,
+    CancellationToken cancellation)
 {
+    public OperationCaller Caller => caller;
+
+    public LoginSessions Logins => logins;
+
+    public SecretThrottle Throttle => throttle;
+
     public CancellationToken Cancellation => cancellation;
 
     public void Stage(OperationStage stage)

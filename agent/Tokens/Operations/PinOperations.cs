@@ -8,7 +8,7 @@ namespace Qtsp.Agent.Tokens.Operations;
 internal static class PinOperations
 {
     /// <summary>Changes PIN/QPIN (with the current value) or PUK/QPUK (as security officer); returns the secret's state after.</summary>
-    public static PinStatus Change(DeviceTarget target, PinChange command, LoginSessions logins)
+    public static PinStatus Change(DeviceTarget target, PinChange command, OperationScope scope)
     {
         using var current = new Secret(command.Current);
         using var replacement = new Secret(command.Replacement);
@@ -20,18 +20,9 @@ internal static class PinOperations
 
         AreaAccess.CheckPolicy(target, command.Area, command.Kind, replacement);
         var user = command.Kind == soKind ? CKU.CKU_SO : CKU.CKU_USER;
-        if (user == CKU.CKU_SO)
-        {
-            // A security officer cannot log in while the user is.
-            logins.Release(target.Module.LibraryPath, target.Slot(command.Area));
-        }
-
         using var session = AreaAccess.Open(target, command.Area);
-        if (user == CKU.CKU_SO)
-        {
-            AreaAccess.LogIn(target, session, command.Area, CKU.CKU_SO, current, command.ConfirmFinalTry);
-        }
-        else
+        using var login = user == CKU.CKU_SO ? AreaAccess.LogIn(target, session, command.Area, CKU.CKU_SO, current, command.ConfirmFinalTry, scope) : null;
+        if (user == CKU.CKU_USER)
         {
             AreaAccess.GuardTry(target, command.Area, CKU.CKU_USER, command.Kind, command.ConfirmFinalTry);
         }
@@ -54,16 +45,15 @@ internal static class PinOperations
     }
 
     /// <summary>Sets a blocked (or forgotten) PIN/QPIN with its unblock code: SO login, then C_InitPIN.</summary>
-    public static PinStatus Unblock(DeviceTarget target, PinUnblock command, LoginSessions logins)
+    public static PinStatus Unblock(DeviceTarget target, PinUnblock command, OperationScope scope)
     {
         using var code = new Secret(command.UnblockCode);
         using var newPin = new Secret(command.NewPin);
         var (userKind, _) = target.PinKinds(command.Area);
         AreaAccess.CheckPolicy(target, command.Area, userKind, newPin);
 
-        logins.Release(target.Module.LibraryPath, target.Slot(command.Area));
         using var session = AreaAccess.Open(target, command.Area);
-        AreaAccess.LogIn(target, session, command.Area, CKU.CKU_SO, code, command.ConfirmFinalTry);
+        using var login = AreaAccess.LogIn(target, session, command.Area, CKU.CKU_SO, code, command.ConfirmFinalTry, scope);
         try
         {
             session.InitPin(newPin.Utf8);
@@ -76,28 +66,31 @@ internal static class PinOperations
         return AreaAccess.StateOf(target, command.Area, CKU.CKU_USER);
     }
 
-    /// <summary>Logs an area in for viewing its private objects; the login is held until logout or idle expiry.</summary>
-    public static void LogIn(DeviceTarget target, AreaLogin command, LoginSessions logins)
+    /// <summary>
+    /// Logs an area in for viewing its private objects, for the calling connection only (see <see cref="LoginSessions"/>).
+    /// The PIN is proven on the device even when the area is logged in already: another page's login proves nothing.
+    /// </summary>
+    public static void LogIn(DeviceTarget target, AreaLogin command, OperationScope scope)
     {
         using var pin = new Secret(command.Pin);
         var session = AreaAccess.Open(target, command.Area, readWrite: false);
         try
         {
-            AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry);
-            logins.Hold(session);
+            using var login = AreaAccess.LogIn(target, session, command.Area, CKU.CKU_USER, pin, command.ConfirmFinalTry, scope);
+            login.KeepForViewing(scope.Caller.ConnectionId);
         }
-        catch
+        finally
         {
             session.Dispose();
-            throw;
         }
     }
 
-    public static void LogOut(DeviceTarget target, LoginSessions logins)
+    /// <summary>Logs every area of the device out, whoever logged it in: the person at this PC asked for it.</summary>
+    public static void LogOut(DeviceTarget target, OperationScope scope)
     {
         foreach (var area in target.Device.Areas)
         {
-            logins.Release(target.Module.LibraryPath, target.Slot(area.Kind));
+            scope.Logins.Release(target.Module.LibraryPath, target.Slot(area.Kind));
         }
     }
 }

@@ -26,6 +26,8 @@ internal static class RequestOperations
             throw AreaAccess.Refused(AgentErrorCode.InvalidInput);
         }
 
+        var registeredServiceKey = ServiceKey.ParseRegistered(command.ServiceKeyPublicKey);
+
         if (!target.HasArea(AreaKind.Standard))
         {
             throw AreaAccess.Refused(AgentErrorCode.ServiceKeyMissing);
@@ -33,15 +35,13 @@ internal static class RequestOperations
 
         scope.Stage(OperationStage.CheckingCapacity);
         using var standard = AreaAccess.Open(target, AreaKind.Standard);
-        AreaAccess.LogIn(target, standard, AreaKind.Standard, CKU.CKU_USER, pin, command.ConfirmFinalTry);
-        var serviceKey = ServiceKey.Find(standard) ?? throw AreaAccess.Refused(AgentErrorCode.ServiceKeyMissing);
+        using var standardLogin = AreaAccess.LogIn(target, standard, AreaKind.Standard, CKU.CKU_USER, pin, command.ConfirmFinalTry, scope);
+        var serviceKey = ServiceKey.Find(standard, registeredServiceKey) ?? throw AreaAccess.Refused(AgentErrorCode.ServiceKeyMissing);
 
         using var qualifiedSession = qualified ? AreaAccess.Open(target, AreaKind.Qualified) : null;
         var session = qualifiedSession ?? standard;
-        if (qualifiedSession is not null)
-        {
-            AreaAccess.LogIn(target, qualifiedSession, AreaKind.Qualified, CKU.CKU_USER, qualifiedPin, command.ConfirmFinalTry);
-        }
+        using var qualifiedLogin = qualifiedSession is null ? null
+            : AreaAccess.LogIn(target, qualifiedSession, AreaKind.Qualified, CKU.CKU_USER, qualifiedPin, command.ConfirmFinalTry, scope);
 
         EnsureCapacity(target, command.Area, session);
 
@@ -58,7 +58,7 @@ internal static class RequestOperations
             var csr = request.CreateSigningRequest(signer);
 
             scope.Stage(OperationStage.Attesting);
-            var statement = new AttestationStatement(SHA256.HashData(csr), command.Nonce, target.Device.SerialNumber, time.GetUtcNow()).Encode();
+            var statement = new AttestationStatement(SHA256.HashData(csr), command.Nonce, target.Device.SerialNumber, time.GetUtcNow());
             var attestation = serviceKey.Attest(standard, statement, pin);
             scope.Stage(OperationStage.Finished);
             return new KeyRequestCreated(csr, attestation, Convert.ToHexString(id), PendingLabel(id), target.Device.SerialNumber);

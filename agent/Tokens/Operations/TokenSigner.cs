@@ -91,17 +91,31 @@ internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK k
         return writer.Encode();
     }
 
-    /// <summary>PKCS#11 returns ECDSA signatures as r||s; X.509 wants SEQUENCE { INTEGER r, INTEGER s }.</summary>
+    /// <summary>
+    /// PKCS#11 returns ECDSA signatures as r||s of fixed width; X.509 wants SEQUENCE { INTEGER r, INTEGER s } with minimal
+    /// integers, so the leading zero bytes of a short r or s go (about one signature in 128 has one).
+    /// </summary>
     internal static byte[] EcdsaDer(byte[] raw)
     {
         var half = raw.Length / 2;
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
-            writer.WriteIntegerUnsigned(raw.AsSpan(0, half));
-            writer.WriteIntegerUnsigned(raw.AsSpan(half));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half)));
         }
 
         return writer.Encode();
+    }
+
+    private static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> unsigned)
+    {
+        var start = 0;
+        while (start < unsigned.Length - 1 && unsigned[start] == 0)
+        {
+            start++;
+        }
+
+        return unsigned[start..];
     }
 }

@@ -120,12 +120,18 @@ public static class AccountSetup
     {
         // A form post (antiforgery-checked because it binds a form field) from the header's sign-out button.
         endpoints.MapPost("/account/logout", async ([FromForm] string? returnUrl, SignInManager<PortalUser> signIn, Support.SupportService support,
-            CurrentActor current, AuditTrail audit) =>
+            CurrentActor current, AuditTrail audit, AgentBridge.AgentLinks agentLinks, HttpContext http) =>
         {
             // Signing out ends a support session first: it must not outlive the staff member's sign-in.
             await support.EndAsync().ConfigureAwait(false);
             var actor = await current.GetAsync().ConfigureAwait(false);
             await signIn.SignOutAsync().ConfigureAwait(false);
+
+            // The account's other open pages lose their agent link too, and the agent ends their token logins with it.
+            if (http.User.FindFirstValue(ClaimTypes.NameIdentifier) is { } account)
+            {
+                await agentLinks.CloseAllOfAsync(account).ConfigureAwait(false);
+            }
             if (actor is not null)
             {
                 await audit.RecordAsync(actor, AuditActions.SignedOut, AuditSubjects.User(actor.UserName)).ConfigureAwait(false);

@@ -21,6 +21,7 @@ public sealed class SupportService(
     AuditTrail audit,
     MailOutbox outbox,
     RequestOrigin origin,
+    AgentBridge.AgentLinks agentLinks,
     IOptions<SupportOptions> options,
     TimeProvider time)
 {
@@ -75,7 +76,7 @@ public sealed class SupportService(
             return Outcome.Invalid<long>(errors);
         }
 
-        return await data.RunInTransactionAsync(async db =>
+        var started = await data.RunInTransactionAsync(async db =>
         {
             var customer = await CurrentActor.LoadAsync(db, customerUserId).ConfigureAwait(false);
             if (customer is null || !CustomerRoles.Any(customer.IsInRole) || StaffRoles.Any(customer.IsInRole) || customer.UserId == actor.UserId)
@@ -116,6 +117,14 @@ public sealed class SupportService(
             await db.SaveChangesAsync().ConfigureAwait(false);
             return Outcome.Done<long>(session.Id);
         }).ConfigureAwait(false);
+
+        if (started.Succeeded)
+        {
+            // Pages the staff member opened before keep no link to an agent: the device there is not the customer's.
+            await agentLinks.CloseAllOfAsync(actor.UserId).ConfigureAwait(false);
+        }
+
+        return started;
     }
 
     /// <summary>Ends the current actor's support session (if any).</summary>
@@ -196,6 +205,9 @@ public sealed record CustomerAccount(
 /// <summary>While a support session is open, the page in the staff member's browser must not reach an agent (the device is at the customer's PC).</summary>
 public sealed class SupportSessionAgentLinkPolicy(CurrentActor current) : AgentBridge.IAgentLinkPolicy
 {
+    /// <summary>The account signed in at this browser: the staff member's own in a support session.</summary>
+    public string? SignedInAccount => current.LastResolved is { } actor ? actor.Support?.StaffUserId ?? actor.UserId : null;
+
     public bool LinkAllowed
     {
         get

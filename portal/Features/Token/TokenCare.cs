@@ -16,6 +16,7 @@ namespace Qtsp.Portal.Features.Token;
 public sealed class TokenCare(
     AgentBridge.AgentBridge bridge,
     TokenDialogs dialogs,
+    IServiceKeyRegistry serviceKeys,
     NotificationService notifications,
     CurrentActor actors,
     AuditTrail audit,
@@ -41,11 +42,22 @@ public sealed class TokenCare(
 
     public async Task RefreshAsync() => await bridge.InvokeAsync<IReadOnlyList<DeviceSnapshot>>(AgentHubContract.Refresh);
 
-    /// <summary>Generates a key pair and a request on the device, attested by the service key for a fresh portal nonce.</summary>
+    /// <summary>
+    /// Generates a key pair and a request on the device, attested for a fresh portal nonce by the service key the CA
+    /// registered for the device's serial (the agent finds it by that public key, not by its label).
+    /// </summary>
     public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country)
     {
         var nonce = RandomNumberGenerator.GetBytes(32);
-        var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false);
+        if (await serviceKeys.FindAsync(device.SerialNumber) is not { } serviceKey)
+        {
+            var refused = AgentResult.Failure<KeyRequestCreated>(new AgentError(AgentErrorCode.DeviceNotRegistered));
+            await AuditAsync(AuditActions.TokenRequestCreated, device, area, refused.Error, new { algorithm = algorithm.ToString() });
+            Tell<KeyRequestCreated>(refused.Error, device, _ => "", ok: false);
+            return (refused, nonce);
+        }
+
+        var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false, serviceKey.ExportSubjectPublicKeyInfo());
         var result = await RunAsync<KeyRequestCreated>(
             dialogs.CreateRequest(device, area, command),
             device,
@@ -141,6 +153,8 @@ public sealed class TokenCare(
             AgentErrorCode.PinIncorrect => l["TokenCare.Error.PinIncorrect", pin],
             AgentErrorCode.PinLocked => l["TokenCare.Error.PinLocked", pin, dialogs.Name(Unblocker(model, error.Pin))],
             AgentErrorCode.ModuleFailure => l["TokenCare.Error.ModuleFailure", error.Pkcs11Code ?? "?"],
+            AgentErrorCode.TryLater => l["TokenCare.Error.TryLater", pin, error.RetryAfterSeconds ?? 1],
+            AgentErrorCode.DeviceNotRegistered => l["TokenCare.Error.DeviceNotRegistered", device?.SerialNumber ?? "?"],
             AgentErrorCode.CapacityExceeded when error.Capacity is { } capacity => DescribeCapacity(capacity),
             _ => l[$"TokenCare.Error.{error.Code}"],
         };

@@ -238,6 +238,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             messages[$"PinIncorrect:{kind}:{PinState.CountLow}"] = tries is { } max ? l["TokenCare.Retry.IncorrectCountLow", name, max] : l["TokenCare.Retry.IncorrectCountLowUnknown", name];
             messages[$"PinIncorrect:{kind}:{PinState.FinalTry}"] = l["TokenCare.Retry.IncorrectFinalTry", name];
             messages[$"FinalTryNotConfirmed:{kind}"] = l["TokenCare.Retry.FinalTry", name];
+            messages[$"TryLater:{kind}"] = l["TokenCare.Retry.TryLater", name];
             foreach (var violation in Enum.GetValues<PinPolicyViolation>())
             {
                 messages[$"PinPolicyViolation:{kind}:{violation}"] = l[$"TokenCare.Retry.Policy.{violation}", name];

@@ -247,6 +247,11 @@ function retryText(spec, error) {
       return texts[`PinIncorrect:${error.pin}:${error.pinState}`] || texts[`PinIncorrect:${error.pin}`] || null;
     case 'FinalTryNotConfirmed':
       return texts[`FinalTryNotConfirmed:${error.pin}`] || null;
+    case 'TryLater': {
+      // The agent waits after a wrong unblock code; the value stays typed in for the next try.
+      const text = texts[`TryLater:${error.pin}`];
+      return text ? text.replace('%s', String(error.retryAfterSeconds || 1)) : null;
+    }
     case 'PinPolicyViolation':
       return texts[`PinPolicyViolation:${error.pin}:${error.policy}`] || texts.PinPolicyViolation || null;
     case 'FilePasswordIncorrect':

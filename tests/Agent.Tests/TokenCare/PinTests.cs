@@ -89,6 +89,7 @@ public sealed class PinTests
 
         var wrong = await rig.InvokeAsync<PinStatus>(AgentHubContract.UnblockPin, new PinUnblock(rig.DeviceId, AreaKind.Qualified, Codes("000000"), Codes("654321"), false));
         (wrong.Error!.Code, wrong.Error.Pin, wrong.Error.PinState).ShouldBe((AgentErrorCode.PinIncorrect, PinKind.QPuk, PinState.CountLow));
+        await Task.Delay(TimeSpan.FromSeconds(1.1)); // the agent's back-off after a wrong unblock code
 
         var unblocked = await rig.InvokeAsync<PinStatus>(AgentHubContract.UnblockPin, new PinUnblock(rig.DeviceId, AreaKind.Qualified, Codes(DemoDevice.QPuk), Codes("654321"), false));
         unblocked.Value.ShouldBe(new PinStatus(PinKind.QPin, PinState.Ok, false));

@@ -12,10 +12,10 @@ public sealed class RequestTests
     private static readonly byte[] Nonce = RandomNumberGenerator.GetBytes(32);
 
     internal static KeyRequestCommand Qualified(TokenCareRig rig, KeyAlgorithm algorithm = KeyAlgorithm.Rsa2048, string? operationId = null) =>
-        new(operationId ?? Guid.NewGuid().ToString("N"), rig.DeviceId, AreaKind.Qualified, algorithm, DemoDevice.Holder, "jan.novak@example.cz", "CZ", Nonce, Codes(DemoDevice.Pin), Codes(DemoDevice.QPin), false);
+        new(operationId ?? Guid.NewGuid().ToString("N"), rig.DeviceId, AreaKind.Qualified, algorithm, DemoDevice.Holder, "jan.novak@example.cz", "CZ", Nonce, Codes(DemoDevice.Pin), Codes(DemoDevice.QPin), false, rig.Device.ServiceKeyPublicKey);
 
     internal static KeyRequestCommand Standard(TokenCareRig rig, KeyAlgorithm algorithm = KeyAlgorithm.EcP256) =>
-        new(Guid.NewGuid().ToString("N"), rig.DeviceId, AreaKind.Standard, algorithm, DemoDevice.Holder, "jan.novak@example.cz", "CZ", Nonce, Codes(DemoDevice.Pin), null, false);
+        new(Guid.NewGuid().ToString("N"), rig.DeviceId, AreaKind.Standard, algorithm, DemoDevice.Holder, "jan.novak@example.cz", "CZ", Nonce, Codes(DemoDevice.Pin), null, false, rig.Device.ServiceKeyPublicKey);
 
     [Fact]
     public async Task A_qualified_request_verifies_with_openssl_and_its_attestation_with_the_service_key()
@@ -114,19 +114,6 @@ public sealed class RequestTests
         {
             File.Delete(read);
         }
-    }
-
-    [Fact]
-    public async Task A_challenge_signed_with_the_qualified_key_verifies_with_its_certificate()
-    {
-        await using var rig = await StartAsync();
-        var challenge = RandomNumberGenerator.GetBytes(32);
-
-        var signed = await rig.InvokeAsync<byte[]>(AgentHubContract.SignChallenge, new ChallengeSignature(rig.DeviceId, AreaKind.Qualified, "01", challenge, Codes(DemoDevice.QPin), null, false));
-
-        var certificate = X509CertificateLoader.LoadCertificate((await rig.InvokeAsync<byte[]>(AgentHubContract.GetCertificate, rig.DeviceId, AreaKind.Qualified, "01")).Value!);
-        using var rsa = certificate.GetRSAPublicKey()!;
-        rsa.VerifyData(challenge, signed.Value.ShouldNotBeNull(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).ShouldBeTrue();
     }
 
     internal static async Task<(PublicKey Info, string Pem)> ServiceKeyAsync(TokenCareRig rig)

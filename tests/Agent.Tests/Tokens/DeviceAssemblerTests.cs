@@ -41,6 +41,34 @@ public sealed class DeviceAssemblerTests
         device.Areas.Select(a => (a.Kind, a.Label)).ShouldBe([(AreaKind.Standard, "OSOBNI"), (AreaKind.Qualified, "PODPIS")], "the description's (QSCD) marks the qualified slot");
     }
 
+    [Theory]
+    [InlineData("x (CC)")]
+    [InlineData("Jan Novak (Digital Signature PIN)")]
+    public void A_label_typed_to_look_like_an_area_does_not_move_the_areas_the_module_marks(string typed)
+    {
+        // The user renamed the token (another vendor tool): the module still marks its qualified slot in the slot description.
+        var device = DeviceAssembler.Assemble(
+        [
+            Reading(typed, serial: "0A1B2C3D", description: "SafeNet eToken 5110 CC 00", slot: 0),
+            Reading(typed + " (Digital Signature PIN)", serial: "0A1B2C3D", description: "SafeNet eToken 5110 CC 00 (Digital Signature PIN)", slot: 1),
+        ]).ShouldHaveSingleItem();
+
+        device.Areas.Select(a => (a.Kind, a.SlotId)).ShouldBe([(AreaKind.Standard, "0"), (AreaKind.Qualified, "1")]);
+    }
+
+    [Fact]
+    public void Without_module_marks_only_the_virtual_slot_form_of_labels_makes_a_qualified_area()
+    {
+        // "x (CC)" beside "x (CC) (Digital Signature PIN)": the second is the first's PIN-named virtual slot; the first is not qualified.
+        var device = DeviceAssembler.Assemble(
+        [
+            Reading("x (CC)", serial: "0A1B2C3D", description: "AKS ifdh 0", slot: 0),
+            Reading("x (CC) (Digital Signature PIN)", serial: "0A1B2C3D", description: "AKS ifdh 1", slot: 1),
+        ]).ShouldHaveSingleItem();
+
+        device.Areas.Select(a => (a.Kind, a.SlotId)).ShouldBe([(AreaKind.Standard, "0"), (AreaKind.Qualified, "1")]);
+    }
+
     [Fact]
     public void A_label_and_the_same_label_with_a_pin_name_are_one_device()
     {

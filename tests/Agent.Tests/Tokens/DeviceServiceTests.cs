@@ -44,7 +44,7 @@ public sealed class DeviceServiceTests : IAsyncLifetime
     {
         using var service = Service(SharedSoftHsm.ModulePath, "/nonexistent/vendor/pkcs11.so");
 
-        var devices = await service.ReadDevicesAsync(CancellationToken.None);
+        var devices = (await service.ReadDevicesAsync(CancellationToken.None)).Public;
 
         devices.Count.ShouldBe(2);
         devices.SelectMany(d => d.Areas).Select(a => a.Label).ShouldBe([SharedSoftHsm.StandardLabel, SharedSoftHsm.QualifiedLabel, SharedSoftHsm.SpareLabel], ignoreOrder: true);
@@ -83,7 +83,7 @@ public sealed class DeviceServiceTests : IAsyncLifetime
         using var service = Service(SharedSoftHsm.ModulePath);
         (await service.GetTokenStatusAsync("dev-0000000000000000", AreaKind.Standard, CancellationToken.None)).Error!.Code.ShouldBe(AgentErrorCode.DeviceNotFound);
 
-        var devices = await service.ReadDevicesAsync(CancellationToken.None);
+        var devices = (await service.ReadDevicesAsync(CancellationToken.None)).Public;
         var pair = devices.Single(d => d.Areas.Count == 2);
         var spare = devices.Single(d => d.Areas.Count == 1);
 
@@ -105,7 +105,7 @@ public sealed class DeviceServiceTests : IAsyncLifetime
     public async Task A_device_an_operation_holds_is_not_read_until_it_is_released()
     {
         using var service = Service(SharedSoftHsm.ModulePath);
-        var first = await service.ReadDevicesAsync(CancellationToken.None);
+        var first = (await service.ReadDevicesAsync(CancellationToken.None)).Public;
         var device = first.Single(d => d.Areas.Any(a => a.Label == SharedSoftHsm.StandardLabel));
         var free = await service.FingerprintAsync(CancellationToken.None);
 
@@ -114,11 +114,11 @@ public sealed class DeviceServiceTests : IAsyncLifetime
             var whileHeld = await service.FingerprintAsync(CancellationToken.None);
             whileHeld.ShouldNotBe(free);
             whileHeld.Split('\n').Count(line => line.EndsWith("|held", StringComparison.Ordinal)).ShouldBe(device.Areas.Count);
-            (await service.ReadDevicesAsync(CancellationToken.None)).Single(d => d.DeviceId == device.DeviceId).ShouldBeSameAs(device, "the last reading, not a new one");
+            (await service.ReadDevicesAsync(CancellationToken.None)).Public.Single(d => d.DeviceId == device.DeviceId).ShouldBeSameAs(device, "the last reading, not a new one");
         }
 
         (await service.FingerprintAsync(CancellationToken.None)).ShouldBe(free);
-        var again = (await service.ReadDevicesAsync(CancellationToken.None)).Single(d => d.DeviceId == device.DeviceId);
+        var again = (await service.ReadDevicesAsync(CancellationToken.None)).Public.Single(d => d.DeviceId == device.DeviceId);
         again.ShouldNotBeSameAs(device);
         again.Areas.Select(a => a.Label).ShouldBe(device.Areas.Select(a => a.Label));
     }

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.SignalR;
+using Qtsp.Agent.Tokens;
+using Qtsp.Agent.Tokens.Operations;
+using Qtsp.Shared.Bridge;
+
+namespace Qtsp.Agent.Bridge;
+
+/// <summary>
+/// Reads the devices and tells every connected page: each page the devices as it may see them — the private objects of
+/// an area only to the connection whose login made them visible (<see cref="LoginSessions"/>), the rest to everyone.
+/// </summary>
+internal sealed class DevicePublisher(DeviceService devices, LoginSessions logins, IHubContext<TokenHub> hub)
+{
+    public async Task<DeviceReading> PublishAsync(CancellationToken cancellationToken)
+    {
+        var reading = await devices.ReadDevicesAsync(cancellationToken).ConfigureAwait(false);
+        var owners = logins.Owners();
+        var viewers = owners.Values.Distinct(StringComparer.Ordinal).ToArray();
+        await hub.Clients.AllExcept(viewers).SendAsync(AgentHubContract.DevicesChanged, reading.Public, cancellationToken).ConfigureAwait(false);
+        foreach (var viewer in viewers)
+        {
+            await hub.Clients.Client(viewer).SendAsync(AgentHubContract.DevicesChanged, reading.For(viewer, owners), cancellationToken).ConfigureAwait(false);
+        }
+
+        return reading;
+    }
+
+    /// <summary>The devices as one connection may see them now, from a fresh reading.</summary>
+    public async Task<IReadOnlyList<DeviceSnapshot>> ReadForAsync(string connectionId, CancellationToken cancellationToken) =>
+        (await devices.ReadDevicesAsync(cancellationToken).ConfigureAwait(false)).For(connectionId, logins.Owners());
+}
