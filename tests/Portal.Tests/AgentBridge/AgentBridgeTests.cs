@@ -17,8 +17,39 @@ public sealed partial class AgentBridgeTests
 {
     private static readonly string ModuleSource = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "portal", "wwwroot", "js", "agent-bridge.js"));
 
-    private static Bridge NewBridge(RecordingJSRuntime js, string url = "http://127.0.0.1:47999", IAgentLinkPolicy? policy = null) =>
-        new(js, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), policy ?? new AllowAgentLink(), NullLogger<Bridge>.Instance);
+    private static Bridge NewBridge(RecordingJSRuntime js, string url = "http://127.0.0.1:47999", IAgentLinkPolicy? policy = null, AgentLinks? links = null) =>
+        new(js, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), policy ?? new AllowAgentLink(), links ?? new AgentLinks(), NullLogger<Bridge>.Instance);
+
+    [Fact]
+    public async Task Ending_an_accounts_sign_in_closes_the_links_of_its_pages_only()
+    {
+        var links = new AgentLinks();
+        var mine = new RecordingJSRuntime();
+        var theirs = new RecordingJSRuntime();
+        await using var myPage = NewBridge(mine, policy: new SignedIn("holder-1"), links: links);
+        await using var theirPage = NewBridge(theirs, policy: new SignedIn("holder-2"), links: links);
+        await myPage.StartAsync();
+        await theirPage.StartAsync();
+        myPage.OnAgentState("connected", null);
+        myPage.OnDevices([Token.TokenSamples.Device(Qtsp.Shared.Devices.DeviceModelCatalogue.EToken5110Cc, "5110CC0000000001")]);
+
+        await links.CloseAllOfAsync("holder-1");
+
+        mine.Calls.Select(c => c.Identifier).ShouldBe(["import", "start", "stop"]);
+        myPage.State.ShouldBe(AgentConnectionState.Disabled);
+        myPage.Devices.ShouldBeEmpty();
+        myPage.OnAgentState("connected", null); // a late report from the closed link
+        myPage.State.ShouldBe(AgentConnectionState.Disabled);
+        theirs.Calls.Select(c => c.Identifier).ShouldBe(["import", "start"]);
+        theirPage.State.ShouldBe(AgentConnectionState.Connecting);
+    }
+
+    private sealed class SignedIn(string account) : IAgentLinkPolicy
+    {
+        public bool LinkAllowed => true;
+
+        public string? SignedInAccount => account;
+    }
 
     [Fact]
     public async Task A_session_that_may_not_reach_the_agent_never_touches_the_page()
@@ -36,6 +67,8 @@ public sealed partial class AgentBridgeTests
     private sealed class NoAgentLink : IAgentLinkPolicy
     {
         public bool LinkAllowed => false;
+
+        public string? SignedInAccount => null;
     }
 
     [Fact]

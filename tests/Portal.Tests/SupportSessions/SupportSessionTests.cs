@@ -140,6 +140,7 @@ public sealed class SupportSessionTests : IAsyncLifetime
         await using (var inSession = await _data.AsAsync(scene.Staff))
         {
             inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeFalse();
+            inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().SignedInAccount.ShouldBe(scene.Staff.UserId, "the link follows the staff member's own sign-in");
             var bridge = inSession.ServiceProvider.GetRequiredService<global::Qtsp.Portal.AgentBridge.AgentBridge>();
             await bridge.StartAsync();
             bridge.State.ShouldBe(AgentConnectionState.Disabled);

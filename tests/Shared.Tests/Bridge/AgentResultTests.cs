@@ -49,7 +49,7 @@ public sealed class AgentResultTests
 
         var json = JsonSerializer.Serialize(failure, Web);
 
-        json.ShouldBe("""{"value":null,"error":{"code":"PinLocked","pkcs11Code":"CKR_PIN_LOCKED","pin":"QPin","pinState":"Locked","capacity":null,"leftoverKeyIdHex":null,"policy":null}}""");
+        json.ShouldBe("""{"value":null,"error":{"code":"PinLocked","pkcs11Code":"CKR_PIN_LOCKED","pin":"QPin","pinState":"Locked","capacity":null,"leftoverKeyIdHex":null,"policy":null,"retryAfterSeconds":null}}""");
         var back = JsonSerializer.Deserialize<AgentResult<string>>(json, Web).ShouldNotBeNull();
         back.ShouldBe(failure);
         back.IsSuccess.ShouldBeFalse();
