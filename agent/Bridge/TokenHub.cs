@@ -17,7 +17,7 @@ internal sealed class TokenHub(
     OperationRunner runner,
     LoginSessions logins,
     TimeProvider time,
-    IHubContext<TokenHub> hub) : Hub
+    IHubContext<TokenHub, ITokenClient> hub) : Hub<ITokenClient>
 {
     public AgentInfo GetAgentInfo() => new(
         typeof(TokenHub).Assembly.GetName().Version?.ToString() ?? "0",
@@ -114,13 +114,14 @@ internal sealed class TokenHub(
             deviceId!,
             operationId,
             scope => work(target, scope),
-            stage => _ = caller.SendAsync(AgentHubContract.OperationProgress, operationId, stage),
+            stage => _ = caller.OperationProgress(operationId, stage),
             Context.ConnectionAborted).ConfigureAwait(false);
 
         if (publish)
         {
-            // Even a failure can change what the page must show (a PIN try spent, a device gone).
-            await publisher.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+            // Even a failure can change what the page must show (a PIN try spent, a device gone). The caller has its answer
+            // first: reading every device again takes seconds on a real card.
+            publisher.PublishInBackground();
         }
 
         return result;

@@ -21,14 +21,13 @@ public static class AgentHubContract
     public const string InstallCertificate = nameof(InstallCertificate);
     public const string ImportPkcs12 = nameof(ImportPkcs12);
     public const string GetCertificate = nameof(GetCertificate);
-    public const string CheckCapacity = nameof(CheckCapacity);
     public const string DeleteObjects = nameof(DeleteObjects);
     public const string RenameToken = nameof(RenameToken);
     public const string PrepareComplaint = nameof(PrepareComplaint);
     public const string SignChallenge = nameof(SignChallenge);
     public const string CancelOperation = nameof(CancelOperation);
 
-    // agent → client
-    public const string DevicesChanged = nameof(DevicesChanged);
-    public const string OperationProgress = nameof(OperationProgress);
+    // agent → client (the hub's typed client, ITokenClient)
+    public const string DevicesChanged = nameof(ITokenClient.DevicesChanged);
+    public const string OperationProgress = nameof(ITokenClient.OperationProgress);
 }

@@ -114,8 +114,8 @@ public sealed class HubRoundTripTests(AgentServer agent) : IClassFixture<AgentSe
         var connection = Build(AgentServer.RefusedOrigin);
         try
         {
-            var error = await Should.ThrowAsync<WebSocketException>(() => connection.StartAsync());
-            error.Message.ShouldContain("403");
+            var error = await Should.ThrowAsync<HttpRequestException>(() => connection.StartAsync());
+            error.StatusCode.ShouldBe(System.Net.HttpStatusCode.Forbidden, "refused already at negotiate");
             connection.State.ShouldBe(HubConnectionState.Disconnected);
         }
         finally
