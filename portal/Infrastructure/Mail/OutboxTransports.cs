@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -53,7 +54,7 @@ public static class OutboxMime
     }
 }
 
-/// <summary>Without an SMTP server: each message becomes one .eml file in the pickup folder.</summary>
+/// <summary>Without an SMTP server: each message becomes one .eml file in the pickup folder, its envelope in X-Sender/X-Receiver.</summary>
 public sealed class PickupFolderTransport(string folder) : IOutboxTransport
 {
     public async Task<DeliveryResult> DeliverAsync(MimeMessage message, CancellationToken cancellationToken)
@@ -65,7 +66,15 @@ public sealed class PickupFolderTransport(string folder) : IOutboxTransport
             message.Prepare(EncodingConstraint.SevenBit);
             var name = $"{message.Headers[OutboxMime.OutboxIdHeader]}-{Guid.NewGuid():N}";
             var writing = Path.Combine(folder, name + ".tmp");
-            await message.WriteToAsync(writing, cancellationToken).ConfigureAwait(false);
+            await using (var file = File.Create(writing))
+            {
+                // The envelope first, as pickup folders have it (and as System.Net.Mail wrote them before).
+                var envelope = $"X-Sender: {message.From.Mailboxes.Single().Address}\r\n" +
+                    string.Concat(message.To.Mailboxes.Select(to => $"X-Receiver: {to.Address}\r\n"));
+                await file.WriteAsync(Encoding.UTF8.GetBytes(envelope), cancellationToken).ConfigureAwait(false);
+                await message.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+
             // Whoever reads the folder never sees half a file.
             File.Move(writing, Path.Combine(folder, name + ".eml"));
             return new DeliveryResult.Delivered();

@@ -40,6 +40,7 @@ public sealed class OutboxSenderTests
         files.Length.ShouldBe(ids.Length);
         files.Select(f => f.Headers.Split('\n').Single(h => h.StartsWith("X-Qtsp-Outbox-Id:", StringComparison.Ordinal))).Distinct().Count().ShouldBe(ids.Length);
         files.ShouldContain(f => f.Body.Contains("Tělo 3 – žluťoučký kůň", StringComparison.Ordinal) && f.Body.Contains("Body 3", StringComparison.Ordinal));
+        files.ShouldContain(f => f.Headers.StartsWith("X-Sender: portal@qtsp.invalid\nX-Receiver: customer3@example.cz\n", StringComparison.Ordinal));
         (await data.DbAsync(db => db.OutboxMessages.Where(m => ids.Contains(m.Id)).ToListAsync())).ShouldAllBe(m => m.SentAtUtc != null && m.Attempts == 1);
         (await first.SendDueAsync()).ShouldBe(0, "nothing is sent twice");
     }
