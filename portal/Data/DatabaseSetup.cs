@@ -5,7 +5,7 @@ using Qtsp.Portal.Infrastructure;
 namespace Qtsp.Portal.Data;
 
 /// <summary>The database provider (SQLite by default, PostgreSQL when configured) and start-up migration.</summary>
-public static class DatabaseSetup
+public static partial class DatabaseSetup
 {
     public const string ConnectionName = "Portal";
 
@@ -57,8 +57,28 @@ public static class DatabaseSetup
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>Creates or upgrades the configured database (see <see cref="SchemaMigrations"/>).</summary>
-    public static Task<MigrationResult> MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
-        SchemaMigrations.MigrateAsync(services.GetRequiredService<DatabaseConnection>(), cancellationToken);
+    public static async Task<MigrationResult> MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        var result = await SchemaMigrations.MigrateAsync(services.GetRequiredService<DatabaseConnection>(), cancellationToken).ConfigureAwait(false);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseSetup).FullName!);
+        if (result.LegacyHistory == LegacyHistoryOutcome.Adopted)
+        {
+            LogLegacyHistoryAdopted(logger);
+        }
+
+        if (result.Applied.Count > 0)
+        {
+            LogMigrated(logger, result.Applied);
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database was made by the hand-written migrations: its migration history now names the generated baseline instead (no table was changed)")]
+    private static partial void LogLegacyHistoryAdopted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated: {Migrations}")]
+    private static partial void LogMigrated(ILogger logger, IReadOnlyList<string> migrations);
 }
 
 /// <summary>The database the portal is configured for.</summary>

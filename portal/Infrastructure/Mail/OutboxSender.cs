@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Qtsp.Portal.Data;
 
 namespace Qtsp.Portal.Infrastructure.Mail;
@@ -19,19 +20,14 @@ public sealed partial class OutboxSender(
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A pass every poll interval, the first one interval after start: starting is not slowed by mail, and whoever drives
+    /// <see cref="SendDueAsync"/> itself (the tests, with a long interval) is not raced by a pass at start.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await SendDueAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogPassFailed(logger, exception.GetType().Name);
-            }
-
             try
             {
                 await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(false);
@@ -39,6 +35,15 @@ public sealed partial class OutboxSender(
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            try
+            {
+                await SendDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogPassFailed(logger, exception.GetType().Name);
             }
         }
     }
@@ -71,8 +76,7 @@ public sealed partial class OutboxSender(
 
             var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
             var attempts = message.Attempts + 1;
-            using var mime = OutboxMime.Create(message, settings.From);
-            var result = await transport.DeliverAsync(mime, cancellationToken).ConfigureAwait(false);
+            var result = await DeliverAsync(transport, message, settings.From, cancellationToken).ConfigureAwait(false);
             if (result is DeliveryResult.Failed failed)
             {
                 var error = failed.Error.Length > 1000 ? failed.Error[..1000] : failed.Error;
@@ -100,6 +104,24 @@ public sealed partial class OutboxSender(
         }
 
         return sent;
+    }
+
+    private static async Task<DeliveryResult> DeliverAsync(IOutboxTransport transport, OutboxMessage message, string from, CancellationToken cancellationToken)
+    {
+        MimeMessage mime;
+        try
+        {
+            mime = OutboxMime.Create(message, from);
+        }
+        catch (ParseException exception)
+        {
+            return new DeliveryResult.Failed($"{nameof(ParseException)}: {exception.Message}", TransportUnusable: false);
+        }
+
+        using (mime)
+        {
+            return await transport.DeliverAsync(mime, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>1, 2, 4 … minutes, at most an hour.</summary>

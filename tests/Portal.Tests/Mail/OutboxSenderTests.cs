@@ -45,6 +45,29 @@ public sealed class OutboxSenderTests
         (await first.SendDueAsync()).ShouldBe(0, "nothing is sent twice");
     }
 
+    [Fact]
+    public async Task A_recipient_that_is_no_address_is_kept_with_the_error_and_the_others_still_go_out()
+    {
+        await using var server = await PortalServer.StartAsync("--Mail:PollInterval", "01:00:00");
+        var data = new TestData(server.App.Services);
+        var good = await EnqueueAsync(data, 1);
+        var bad = await data.DbAsync(async db =>
+        {
+            var message = new MailOutbox(TimeProvider.System).Enqueue(db, "test", "not an address", new MailText("P", "S"), new MailText("T", "B"));
+            await db.SaveChangesAsync();
+            return message.Id;
+        });
+        var sender = server.App.Services.GetRequiredService<OutboxSender>();
+
+        (await sender.SendDueAsync()).ShouldBe(1);
+
+        var kept = await data.DbAsync(db => db.OutboxMessages.SingleAsync(m => m.Id == bad));
+        kept.SentAtUtc.ShouldBeNull();
+        kept.LockedUntilUtc.ShouldBeNull();
+        kept.LastError.ShouldNotBeNull().ShouldStartWith("ParseException");
+        (await data.DbAsync(db => db.OutboxMessages.SingleAsync(m => m.Id == good[0]))).SentAtUtc.ShouldNotBeNull();
+    }
+
     private static string[] SmtpSettings(int port, params string[] more) =>
     [
         "--Mail:SmtpHost", "127.0.0.1", "--Mail:SmtpPort", port.ToString(CultureInfo.InvariantCulture), "--Mail:SmtpTls", "false",
@@ -143,7 +166,7 @@ public sealed class OutboxSenderTests
         waiting.Count.ShouldBe(5);
         waiting.ShouldAllBe(m => m.SentAtUtc == null && m.LockedUntilUtc == null);
         waiting.Where(m => m.Attempts > 0).ShouldAllBe(m => m.LastError!.StartsWith("SocketException", StringComparison.Ordinal));
-        waiting.Sum(m => m.Attempts).ShouldBe(2, "a pass that cannot connect stops at its first message");
+        waiting.Sum(m => m.Attempts).ShouldBe(2, "a pass that cannot connect stops at its first message; the others wait untouched");
 
         await using (var smtp = await TestSmtpServer.StartAsync(port))
         {
@@ -195,6 +218,21 @@ public sealed class OutboxSenderTests
         logs.Text.ShouldContain("not sent");
         logs.Text.ShouldNotContain(password);
         logs.Text.ShouldNotContain(wrongPassword);
+    }
+
+    [Fact]
+    public async Task A_server_without_starttls_gets_nothing_when_tls_is_required()
+    {
+        var port = PortalSessionPorts.Closed();
+        await using var smtp = await TestSmtpServer.StartAsync(port);
+        await using var server = await PortalServer.StartAsync(SmtpSettings(port, "--Mail:SmtpTls", "true"));
+        var data = new TestData(server.App.Services);
+        var ids = await EnqueueAsync(data, 1);
+
+        (await server.App.Services.GetRequiredService<OutboxSender>().SendDueAsync()).ShouldBe(0);
+
+        (await OutboxAsync(data, ids)).Single().LastError.ShouldNotBeNull().ShouldContain("STARTTLS");
+        smtp.Received().ShouldBeEmpty();
     }
 
     [Fact]
