@@ -1,10 +1,11 @@
 using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Data.Migrations;
 using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Data;
 
 /// <summary>The database provider (SQLite by default, PostgreSQL when configured) and start-up migration.</summary>
-public static class DatabaseSetup
+public static partial class DatabaseSetup
 {
     public const string ConnectionName = "Portal";
 
@@ -27,6 +28,7 @@ public static class DatabaseSetup
         // Services create a context per operation (a Blazor circuit lives long); Identity and health checks take the scoped one.
         services.AddDbContextFactory<PortalDbContext>(options => Configure(options, provider, connectionString));
         services.AddDbContext<PortalDbContext>(options => Configure(options, provider, connectionString), optionsLifetime: ServiceLifetime.Singleton);
+        services.AddSingleton(new DatabaseConnection(provider, connectionString));
         return services;
     }
 
@@ -42,10 +44,6 @@ public static class DatabaseSetup
                 maxRetryCount: RetryCount, maxRetryDelay: MaxRetryDelay, errorCodesToAdd: RestartErrorCodes)),
             _ => throw new ArgumentOutOfRangeException(nameof(provider)),
         };
-
-        // Migrations are written by hand (the EF design-time package is not available), so there is no model
-        // snapshot and EF skips its pending-changes check. The schema tests prove instead that the migrated
-        // schema is exactly the schema of the model.
     }
 
     public const int RetryCount = 4;
@@ -58,13 +56,33 @@ public static class DatabaseSetup
 
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
-    public static async Task MigrateAsync(IServiceProvider services)
+    /// <summary>Creates or upgrades the configured database (see <see cref="SchemaMigrations"/>).</summary>
+    public static async Task<MigrationResult> MigrateAsync(IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        await db.Database.MigrateAsync().ConfigureAwait(false);
+        var result = await SchemaMigrations.MigrateAsync(services.GetRequiredService<DatabaseConnection>(), cancellationToken).ConfigureAwait(false);
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseSetup).FullName!);
+        if (result.LegacyHistory == LegacyHistoryOutcome.Adopted)
+        {
+            LogLegacyHistoryAdopted(logger);
+        }
+
+        if (result.Applied.Count > 0)
+        {
+            LogMigrated(logger, result.Applied);
+        }
+
+        return result;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database was made by the hand-written migrations: its migration history now names the generated baseline instead (no table was changed)")]
+    private static partial void LogLegacyHistoryAdopted(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Database migrated: {Migrations}")]
+    private static partial void LogMigrated(ILogger logger, IReadOnlyList<string> migrations);
 }
+
+/// <summary>The database the portal is configured for.</summary>
+public sealed record DatabaseConnection(DatabaseProvider Provider, string ConnectionString);
 
 public enum DatabaseProvider
 {

@@ -4,7 +4,11 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Qtsp.Portal.Data;
 
-public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
+/// <summary>
+/// The portal's data. Not sealed only for the one subclass per provider that owns that provider's migrations
+/// (<see cref="Migrations.SchemaMigrations"/>); the model is this class's.
+/// </summary>
+public class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     /// <summary>Enums are stored by name: readable in the database and in exports, and safe against reordering.</summary>
     private const int EnumMaxLength = 32;

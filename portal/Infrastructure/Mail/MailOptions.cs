@@ -11,10 +11,18 @@ public sealed class MailOptions
 
     public int SmtpPort { get; set; } = 587;
 
+    /// <summary>STARTTLS is required (the server's certificate is verified); false: no TLS at all.</summary>
     public bool SmtpTls { get; set; } = true;
+
+    /// <summary>
+    /// A PEM certificate (a private CA's, or the relay's own) that the SMTP server's certificate must chain to instead of
+    /// the system's roots; relative to the data directory. Unset: the system's roots.
+    /// </summary>
+    public string? SmtpTrustedCertificate { get; set; }
 
     public string? SmtpUser { get; set; }
 
+    /// <summary>Never logged nor stored with a message's error.</summary>
     public string? SmtpPassword { get; set; }
 
     /// <summary>Where .eml files go without SMTP; relative to the data directory ("mail-pickup" by default).</summary>

@@ -1,8 +1,6 @@
-using System.Net;
-using System.Net.Mail;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Qtsp.Portal.Data;
 
 namespace Qtsp.Portal.Infrastructure.Mail;
@@ -22,19 +20,14 @@ public sealed partial class OutboxSender(
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A pass every poll interval, the first one interval after start: starting is not slowed by mail, and whoever drives
+    /// <see cref="SendDueAsync"/> itself (the tests, with a long interval) is not raced by a pass at start.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                await SendDueAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogPassFailed(logger, exception.GetType().Name);
-            }
-
             try
             {
                 await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(false);
@@ -42,6 +35,15 @@ public sealed partial class OutboxSender(
             catch (OperationCanceledException)
             {
                 return;
+            }
+
+            try
+            {
+                await SendDueAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogPassFailed(logger, exception.GetType().Name);
             }
         }
     }
@@ -60,6 +62,7 @@ public sealed partial class OutboxSender(
             .ToListAsync(cancellationToken).ConfigureAwait(false);
 
         var sent = 0;
+        await using var transport = OpenTransport();
         foreach (var id in due)
         {
             var leaseEnd = now + Lease;
@@ -72,69 +75,73 @@ public sealed partial class OutboxSender(
             }
 
             var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
-            try
+            var attempts = message.Attempts + 1;
+            var result = await DeliverAsync(transport, message, settings.From, cancellationToken).ConfigureAwait(false);
+            if (result is DeliveryResult.Failed failed)
             {
-                await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
-                await db.OutboxMessages.Where(m => m.Id == id)
-                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAtUtc, time.GetUtcNow().UtcDateTime).SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
-                        .SetProperty(x => x.Attempts, message.Attempts + 1).SetProperty(x => x.LastError, (string?)null), cancellationToken)
-                    .ConfigureAwait(false);
-                sent++;
-                LogSent(logger, message.Id, message.Kind);
-            }
-            catch (Exception exception) when (exception is SmtpException or IOException or InvalidOperationException or UnauthorizedAccessException or FormatException)
-            {
-                var attempts = message.Attempts + 1;
-                var error = $"{exception.GetType().Name}: {exception.Message}";
+                var error = failed.Error.Length > 1000 ? failed.Error[..1000] : failed.Error;
                 await db.OutboxMessages.Where(m => m.Id == id)
                     .ExecuteUpdateAsync(m => m.SetProperty(x => x.Attempts, attempts)
                         .SetProperty(x => x.NextAttemptAtUtc, time.GetUtcNow().UtcDateTime + Backoff(attempts))
                         .SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
-                        .SetProperty(x => x.LastError, error.Length > 1000 ? error[..1000] : error), cancellationToken)
+                        .SetProperty(x => x.LastError, error), cancellationToken)
                     .ConfigureAwait(false);
-                LogFailed(logger, message.Id, message.Kind, attempts, exception.GetType().Name);
+                LogFailed(logger, message.Id, message.Kind, attempts, error);
+                if (failed.TransportUnusable)
+                {
+                    break; // the rest stay due, untouched, for the next pass
+                }
+
+                continue;
             }
+
+            await db.OutboxMessages.Where(m => m.Id == id)
+                .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAtUtc, time.GetUtcNow().UtcDateTime).SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
+                    .SetProperty(x => x.Attempts, attempts).SetProperty(x => x.LastError, (string?)null), cancellationToken)
+                .ConfigureAwait(false);
+            sent++;
+            LogSent(logger, message.Id, message.Kind);
         }
 
         return sent;
+    }
+
+    private static async Task<DeliveryResult> DeliverAsync(IOutboxTransport transport, OutboxMessage message, string from, CancellationToken cancellationToken)
+    {
+        MimeMessage mime;
+        try
+        {
+            mime = OutboxMime.Create(message, from);
+        }
+        catch (ParseException exception)
+        {
+            return new DeliveryResult.Failed($"{nameof(ParseException)}: {exception.Message}", TransportUnusable: false);
+        }
+
+        using (mime)
+        {
+            return await transport.DeliverAsync(mime, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>1, 2, 4 … minutes, at most an hour.</summary>
     public static TimeSpan Backoff(int attempts) => TimeSpan.FromMinutes(Math.Min(60, Math.Pow(2, Math.Max(0, attempts - 1))));
 
     /// <summary>The folder .eml files are written to when no SMTP server is configured.</summary>
-    public string PickupDirectory => Path.GetFullPath(options.Value.PickupDirectory, PortalPaths.DataDirectory(configuration, environment));
+    public string PickupDirectory => Path.GetFullPath(options.Value.PickupDirectory, DataDirectory);
 
-    private async Task DeliverAsync(OutboxMessage message, CancellationToken cancellationToken)
+    private string DataDirectory => PortalPaths.DataDirectory(configuration, environment);
+
+    private IOutboxTransport OpenTransport()
     {
         var settings = options.Value;
-        using var mail = new MailMessage(new MailAddress(settings.From), new MailAddress(message.Recipient))
-        {
-            Subject = message.Subject,
-            Body = message.Body,
-            BodyEncoding = Encoding.UTF8,
-            SubjectEncoding = Encoding.UTF8,
-        };
-        mail.Headers.Add("X-Qtsp-Outbox-Id", message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var client = new SmtpClient();
         if (string.IsNullOrWhiteSpace(settings.SmtpHost))
         {
-            Directory.CreateDirectory(PickupDirectory);
-            client.DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory;
-            client.PickupDirectoryLocation = PickupDirectory;
-        }
-        else
-        {
-            client.Host = settings.SmtpHost;
-            client.Port = settings.SmtpPort;
-            client.EnableSsl = settings.SmtpTls;
-            if (!string.IsNullOrEmpty(settings.SmtpUser))
-            {
-                client.Credentials = new NetworkCredential(settings.SmtpUser, settings.SmtpPassword);
-            }
+            return new PickupFolderTransport(PickupDirectory);
         }
 
-        await client.SendMailAsync(mail, cancellationToken).ConfigureAwait(false);
+        var trusted = string.IsNullOrWhiteSpace(settings.SmtpTrustedCertificate) ? null : Path.GetFullPath(settings.SmtpTrustedCertificate, DataDirectory);
+        return new SmtpTransport(settings, trusted);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Outbox message {Id} ({Kind}) sent")]

@@ -44,9 +44,9 @@ public sealed class ApplicantSearchBenchmark(ITestOutputHelper output)
     {
         using var database = TestDatabases.Create(provider, "bench");
         long organisationId;
+        await database.MigrateAsync();
         await using (var db = database.NewContext())
         {
-            await db.Database.MigrateAsync();
             var organisation = new Organisation { Name = "Bench a.s.", CompanyId = "12345679", ContractNumber = "BENCH-1", CreatedAtUtc = DateTime.UtcNow };
             db.Organisations.Add(organisation);
             await db.SaveChangesAsync();

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Data.Migrations;
 using Qtsp.Portal.Tests.Hosting;
 
 namespace Qtsp.Portal.Tests.Data;
@@ -22,6 +23,22 @@ public sealed class ModelTests
 
         Describe(running).ShouldBe(Describe(standalone.Model));
         running.GetEntityTypes().Select(e => e.GetTableName()).ShouldNotContain("AspNetUserPasskeys", "Identity's schema version 1, as migrated");
+    }
+
+    /// <summary>The migrations are generated from the per-provider subclasses: they must not change the model.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public void The_context_that_owns_a_providers_migrations_has_the_portals_model(DatabaseProvider provider)
+    {
+        var connection = new DatabaseConnection(provider, provider == DatabaseProvider.Sqlite ? "Data Source=unused.db" : "Host=unused");
+        using var migrations = SchemaMigrations.NewContext(connection);
+        var options = new DbContextOptionsBuilder<PortalDbContext>();
+        DatabaseSetup.Configure(options, provider, connection.ConnectionString);
+        using var portal = new PortalDbContext(options.Options);
+
+        migrations.GetType().ShouldNotBe(typeof(PortalDbContext));
+        Describe(migrations.Model).ShouldBe(Describe(portal.Model));
     }
 
     private static string[] Describe(Microsoft.EntityFrameworkCore.Metadata.IModel model) =>

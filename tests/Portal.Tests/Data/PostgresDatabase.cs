@@ -2,7 +2,6 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Qtsp.Portal.Data;
-using Qtsp.Portal.Tests.Data.Schema;
 
 namespace Qtsp.Portal.Tests.Data;
 
@@ -21,7 +20,7 @@ public sealed class PostgresDatabase : ITestDatabase
 
     public DatabaseProvider Provider => DatabaseProvider.PostgreSql;
 
-    public ISchemaReader SchemaReader { get; } = new PostgresSchemaReader();
+    public DatabaseConnection Connection => new(DatabaseProvider.PostgreSql, ConnectionString);
 
     public static async Task<PostgresDatabase> CreateAsync(string purpose) => new(await TestPostgres.CreateDatabaseAsync(purpose));
 

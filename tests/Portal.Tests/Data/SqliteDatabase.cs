@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using System.Data.Common;
 using Qtsp.Portal.Data;
-using Qtsp.Portal.Tests.Data.Schema;
 using Qtsp.TestSupport;
 
 namespace Qtsp.Portal.Tests.Data;
@@ -20,7 +19,7 @@ public sealed class SqliteDatabase : ITestDatabase
 
     public DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    public ISchemaReader SchemaReader { get; } = new SqliteSchemaReader();
+    public DatabaseConnection Connection => new(DatabaseProvider.Sqlite, ConnectionString);
 
     public string ConnectionString { get; }
 

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using Qtsp.Portal.Data;
-using Qtsp.Portal.Tests.Data.Schema;
+using Qtsp.Portal.Data.Migrations;
 
 namespace Qtsp.Portal.Tests.Data;
 
@@ -9,9 +9,15 @@ public interface ITestDatabase : IDisposable
 {
     DatabaseProvider Provider { get; }
 
-    ISchemaReader SchemaReader { get; }
+    DatabaseConnection Connection { get; }
 
     PortalDbContext NewContext();
+
+    /// <summary>A context that sees the provider's migrations, as the portal migrates at start.</summary>
+    PortalDbContext NewMigrationContext() => SchemaMigrations.NewContext(Connection);
+
+    /// <summary>Creates or upgrades the schema exactly as the portal does at start.</summary>
+    Task<MigrationResult> MigrateAsync() => SchemaMigrations.MigrateAsync(Connection);
 
     Task<DbConnection> OpenAsync();
 }

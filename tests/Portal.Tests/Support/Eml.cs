@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Qtsp.Portal.Tests.Support;
 
-/// <summary>The headers and the decoded text body of an .eml file as System.Net.Mail writes it (base64 or quoted-printable UTF-8).</summary>
+/// <summary>The headers and the decoded text body of an .eml file as the pickup folder gets it (base64 or quoted-printable UTF-8).</summary>
 public sealed record Eml(string Headers, string Body)
 {
     public static Eml Read(string path)
