@@ -1,6 +1,6 @@
 namespace Qtsp.Agent.Tokens;
 
-/// <summary>The vendor PKCS#11 libraries of the devices the CA issues (see DOMAIN.md), per operating system.</summary>
+/// <summary>The vendor PKCS#11 libraries of the devices the CA issues per operating system.</summary>
 internal static class DefaultModules
 {
     public static IReadOnlyList<string> ForCurrentOs()

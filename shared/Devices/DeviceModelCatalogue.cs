@@ -1,7 +1,7 @@
 namespace Qtsp.Shared.Devices;
 
 /// <summary>
-/// The secure devices the CA hands out (see DOMAIN.md). Values come from the manufacturers' and the CA's
+/// The secure devices the CA hands out. Values come from the manufacturers' and the CA's
 /// user guides; markers match what the vendors' PKCS#11 libraries report.
 /// </summary>
 public static class DeviceModelCatalogue

@@ -1,4 +1,4 @@
-// The page's link to the token agent on this PC (see DESIGN.md, "How a token operation flows").
+// The page's link to the token agent on this PC (see docs/architecture.md, "How a token operation flows").
 // The portal server never reaches the agent; it asks this module to. One link per page.
 import '../lib/signalr/signalr.min.js'; // UMD build: defines self.signalR
 import { askForSecrets } from './secret-dialog.js';

@@ -43,7 +43,7 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
         }
     }
 
-    /// <summary>The Blazor script in use only toggles classes on the modal (see DEPENDENCIES.md): the styles must turn them into a message.</summary>
+    /// <summary>The Blazor script in use only toggles classes on the modal: the styles must turn them into a message.</summary>
     [Fact]
     public async Task Stylesheet_shows_the_reconnect_modal_with_one_message_per_state()
     {

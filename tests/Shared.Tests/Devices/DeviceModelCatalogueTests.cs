@@ -2,10 +2,10 @@ using Qtsp.Shared.Devices;
 
 namespace Qtsp.Shared.Tests.Devices;
 
-/// <summary>The catalogue must say exactly what DOMAIN.md's PIN table says (the CA's and manufacturers' guides).</summary>
+/// <summary>The catalogue must say exactly what the CA's and the manufacturers' guides say about PINs.</summary>
 public sealed class DeviceModelCatalogueTests
 {
-    /// <summary>One row of DOMAIN.md's table. MaxLength null: the guides publish no maximum for this secret.</summary>
+    /// <summary>One row of the guides' PIN table. MaxLength null: the guides publish no maximum for this secret.</summary>
     public sealed record PolicyRow(string ModelId, PinKind Kind, int MinLength, int? MaxLength, int? MaxTries, string FactoryValue, PinKind? UnblockedBy)
     {
         public override string ToString() => $"{ModelId} {Kind}";
@@ -102,7 +102,7 @@ public sealed class DeviceModelCatalogueTests
                     model.Policy(unblocker).ShouldNotBeNull(where);
                 }
 
-                // A device returned as faulty must be set back to its factory values (DOMAIN.md, "Complaint"):
+                // A device returned as faulty must be set back to its factory values (the CA's complaint procedure):
                 // the factory value has to pass the model's own policy.
                 if (policy.FactoryValue is { } factory)
                 {
