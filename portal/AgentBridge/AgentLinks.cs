@@ -10,6 +10,8 @@ namespace Qtsp.Portal.AgentBridge;
 /// </summary>
 public sealed class AgentLinks
 {
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(2);
+
     private readonly ConcurrentDictionary<AgentBridge, string> _links = new();
 
     public IDisposable Register(string account, AgentBridge bridge)
@@ -27,7 +29,8 @@ public sealed class AgentLinks
             _links.TryRemove(bridge, out _);
         }
 
-        await Task.WhenAll(closing.Select(bridge => bridge.CloseForSessionEndAsync())).ConfigureAwait(false);
+        // A page whose browser has gone away may never answer; signing out does not wait for it longer than this.
+        await Task.WhenAny(Task.WhenAll(closing.Select(bridge => bridge.CloseForSessionEndAsync())), Task.Delay(CloseWait)).ConfigureAwait(false);
     }
 
     private sealed class Registration(Action remove) : IDisposable

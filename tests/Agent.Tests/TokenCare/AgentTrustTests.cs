@@ -59,9 +59,9 @@ public sealed class AgentTrustTests
         theirs.LoggedIn.ShouldBeFalse();
         theirs.PrivateObjectsListed.ShouldBeFalse();
         theirs.Keys.ShouldNotContain(k => k.Class == KeyClass.Private);
+        await WaitUntilAsync(() => { lock (otherHeard) { return otherHeard.Count > 0; } }); // published after the login answered
         lock (otherHeard)
         {
-            otherHeard.ShouldNotBeEmpty("the login was published");
             otherHeard.SelectMany(d => d).SelectMany(d => d.Areas).SelectMany(a => a.Keys).ShouldNotContain(k => k.Class == KeyClass.Private);
         }
 
@@ -255,6 +255,16 @@ public sealed class AgentTrustTests
 
     private static Task<AgentResult<T>> InvokeAsync<T>(HubConnection connection, string method, params object?[] arguments) =>
         connection.InvokeCoreAsync<AgentResult<T>>(method, arguments);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            DateTime.UtcNow.ShouldBeLessThan(deadline, "the other page heard nothing");
+            await Task.Delay(50);
+        }
+    }
 
     private static async Task<DeviceSnapshot> WaitForAsync(TokenCareRig rig, Func<DeviceSnapshot, bool> condition)
     {
