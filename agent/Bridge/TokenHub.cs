@@ -72,7 +72,7 @@ internal sealed class TokenHub(
         RunAsync(command.DeviceId, null, (target, scope) => CertificateOperations.ImportPkcs12(target, command, scope));
 
     public Task<AgentResult<byte[]>> GetCertificate(string deviceId, AreaKind area, string idHex) =>
-        RunAsync(deviceId, null, (target, _) => CertificateOperations.Export(target, area, idHex), publish: false);
+        RunAsync(deviceId, null, (target, _) => CertificateOperations.Export(target, area, idHex), publish: Publish.Never);
 
     public Task<AgentResult<int>> DeleteObjects(ObjectDeletion command) =>
         RunAsync(command.DeviceId, null, (target, scope) => CleanupOperations.Delete(target, command, scope));
@@ -84,7 +84,7 @@ internal sealed class TokenHub(
         RunAsync(command.DeviceId, null, (target, scope) => devices.Exclusive(() => CleanupOperations.PrepareComplaint(target, command, scope)));
 
     public Task<AgentResult<ChallengeSigned>> SignChallenge(ChallengeSignature command) =>
-        RunAsync(command.DeviceId, null, (target, scope) => ChallengeOperations.Sign(target, command, scope));
+        RunAsync(command.DeviceId, null, (target, scope) => ChallengeOperations.Sign(target, command, scope), publish: Publish.OnFailure);
 
     public bool CancelOperation(string operationId) => runner.Cancel(operationId);
 
@@ -99,7 +99,15 @@ internal sealed class TokenHub(
         await base.OnDisconnectedAsync(exception).ConfigureAwait(false);
     }
 
-    private async Task<AgentResult<T>> RunAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, bool publish = true)
+    /// <summary>When the pages hear of the devices after an operation: a failure can change what they show (a PIN try spent, a device gone).</summary>
+    private enum Publish
+    {
+        Always,
+        OnFailure,
+        Never,
+    }
+
+    private async Task<AgentResult<T>> RunAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, Publish publish = Publish.Always)
     {
         var target = await devices.ResolveAsync(deviceId ?? "", Context.ConnectionAborted).ConfigureAwait(false);
         if (target is null)
@@ -117,10 +125,9 @@ internal sealed class TokenHub(
             stage => _ = caller.OperationProgress(operationId, stage),
             Context.ConnectionAborted).ConfigureAwait(false);
 
-        if (publish)
+        if (publish == Publish.Always || (publish == Publish.OnFailure && !result.IsSuccess))
         {
-            // Even a failure can change what the page must show (a PIN try spent, a device gone). The caller has its answer
-            // first: reading every device again takes seconds on a real card.
+            // The caller has its answer first: reading every device again takes seconds on a real card.
             publisher.PublishInBackground();
         }
 

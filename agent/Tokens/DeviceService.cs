@@ -100,10 +100,22 @@ internal sealed partial class DeviceService : IDisposable
         }
     }
 
-    /// <summary>Keeps the device's slots out of readings until disposed (an operation is using it).</summary>
+    /// <summary>
+    /// Keeps the device's slots out of readings until disposed (an operation is using it). A reading under way finishes
+    /// first: since pages hear of devices after an operation has answered, the next operation can come while it runs.
+    /// </summary>
     public IDisposable Hold(string deviceId)
     {
-        _held.AddOrUpdate(deviceId, 1, (_, count) => count + 1);
+        _gate.Wait();
+        try
+        {
+            _held.AddOrUpdate(deviceId, 1, (_, count) => count + 1);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
         return new Release(() =>
         {
             if (_held.AddOrUpdate(deviceId, 0, (_, count) => count - 1) <= 0)
