@@ -65,6 +65,9 @@ public sealed class TokenFilesTests(BrowserFixture browser)
         await label.FillAsync("Nový");
         await Assertions.Expect(page.Page.Locator("[data-testid=rename-warning]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Page.Locator("[data-testid=rename-save]")).ToBeDisabledAsync();
+        await label.FillAsync("x (CC)");
+        await Assertions.Expect(page.Page.Locator("[data-testid=rename-problem]")).ToContainTextAsync("označení kvalifikované oblasti");
+        await Assertions.Expect(page.Page.Locator("[data-testid=rename-save]")).ToBeDisabledAsync();
         await label.FillAsync("Novak2026");
         await Assertions.Expect(page.Page.Locator("[data-testid=rename-problem]")).ToContainTextAsync("nejvýše 8 bajtů");
         await label.FillAsync("Novak26");

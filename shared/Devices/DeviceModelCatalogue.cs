@@ -122,6 +122,18 @@ public static class DeviceModelCatalogue
         return Unknown;
     }
 
+    /// <summary>
+    /// A token label no one may choose: one that ends like a qualified area's (" (CC)", " (Digital Signature PIN)" …) would
+    /// make the areas of a device look different, and the service key's names and the pending-key prefix belong to the CA.
+    /// </summary>
+    public static bool IsReservedTokenLabel(string label)
+    {
+        var trimmed = label.Trim();
+        return All.Append(Unknown).SelectMany(m => m.QualifiedAreaMarkers).Any(marker => trimmed.EndsWith(marker, StringComparison.OrdinalIgnoreCase))
+            || IsServiceKeyLabel(trimmed)
+            || trimmed.StartsWith(OrphanKeyPrefix, StringComparison.OrdinalIgnoreCase);
+    }
+
     public static bool IsServiceKeyLabel(string? label) =>
         label is not null && ServiceKeyLabels.Any(l => string.Equals(l, label.Trim(), StringComparison.OrdinalIgnoreCase));
 }

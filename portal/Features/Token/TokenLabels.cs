@@ -29,6 +29,11 @@ public static partial class TokenLabels
             return "TokenCare.Rename.TooLong";
         }
 
+        if (Qtsp.Shared.Devices.DeviceModelCatalogue.IsReservedTokenLabel(trimmed))
+        {
+            return "TokenCare.Rename.Reserved";
+        }
+
         return trimmed.Any(char.IsControl) ? "TokenCare.Rename.Invalid" : null;
     }
 
