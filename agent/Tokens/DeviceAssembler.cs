@@ -88,9 +88,6 @@ internal static class DeviceAssembler
         return device.Count == 1 || device.Any(other => !ReferenceEquals(other, slot) && other.Token.Label == baseLabel);
     }
 
-    /// <summary>Whether a label a user wants would read as an area marker (and so confuse the device's areas).</summary>
-    public static bool EndsWithAreaMarker(string label) => IsQualifiedLabel(label.Trim());
-
     private static string StripQualifiedMarker(string text)
     {
         foreach (var marker in AllQualifiedMarkers)

@@ -1,6 +1,7 @@
 using System.Text;
 using Qtsp.Agent.Pkcs11;
 using Qtsp.Shared.Bridge;
+using Qtsp.Shared.Devices;
 
 namespace Qtsp.Agent.Tokens.Operations;
 
@@ -21,7 +22,7 @@ internal static unsafe class LabelOperations
     {
         var label = command.NewLabel.Trim();
         var labels = target.Device.Areas.ToDictionary(a => a.Kind, a => a.Kind == AreaKind.Standard ? label : label + Suffix(a.Label));
-        if (DeviceAssembler.EndsWithAreaMarker(label) || ServiceKey.IsReservedLabel(label))
+        if (DeviceModelCatalogue.IsReservedTokenLabel(label))
         {
             throw AreaAccess.Refused(AgentErrorCode.LabelNotAllowed);
         }
