@@ -64,7 +64,7 @@ public sealed class DeviceServiceTests : IAsyncLifetime
         string afterWrongPin;
         try
         {
-            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8));
+            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8.ToArray()));
             afterWrongPin = await service.FingerprintAsync(CancellationToken.None);
         }
         finally
