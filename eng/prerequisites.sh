@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product needs, only those missing.
 #   eng/prerequisites.sh run    what the run command needs (SoftHSM2, OpenSC, the simulator's compiler and header)
-#   eng/prerequisites.sh test   plus what the tests need (Chromium, mingw-w64 for the Windows ABI check, a PostgreSQL server,
+#   eng/prerequisites.sh test   plus what the tests need (Chromium, a PostgreSQL server,
 #                               an SMTP server for the outbox: Python's aiosmtpd)
 set -euo pipefail
 
 purpose=${1:-run}
 packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
 if [ "$purpose" = test ]; then
-  packages+=(chromium gcc-mingw-w64-x86-64 fonts-dejavu-core postgresql python3-aiosmtpd)
+  packages+=(chromium fonts-dejavu-core postgresql python3-aiosmtpd)
 fi
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

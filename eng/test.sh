@@ -11,6 +11,10 @@ cd "$root"
 eng/prerequisites.sh test
 tests/Pkcs11Simulator/build.sh
 dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+# The Windows agent is built here too, so a change that breaks it does not go unnoticed.
+windows_agent=$(mktemp -d)
+dotnet publish agent -r win-x64 -c Release -o "$windows_agent" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
+rm -rf "$windows_agent"
 
 source eng/test-postgres.sh
 trap test_postgres_stop EXIT

@@ -1,126 +1,75 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
+using Net.Pkcs11Interop.HighLevelAPI;
 
 namespace Qtsp.Agent.Pkcs11;
 
 /// <summary>A list of attributes to pass to a module (search criteria, object or key templates).</summary>
 internal sealed class AttributeTemplate
 {
-    private readonly List<(CKA Type, byte[] Value)> _attributes = [];
-
-    public int Count => _attributes.Count;
-
-    public AttributeTemplate Add(CKA type, byte[] value)
-    {
-        _attributes.Add((type, value));
-        return this;
-    }
-
-    public AttributeTemplate Add(CKA type, bool value) => Add(type, [value ? (byte)1 : (byte)0]);
-
-    public AttributeTemplate Add(CKA type, string value) => Add(type, Encoding.UTF8.GetBytes(value));
-
-    public AttributeTemplate Add(CKA type, ulong value) => Add(type, AttributeValue.EncodeUlong(value));
-
-    public AttributeTemplate Add(CKA type, CKO value) => Add(type, (ulong)value);
-
-    public AttributeTemplate Add(CKA type, CKK value) => Add(type, (ulong)value);
-
-    public AttributeTemplate Add(CKA type, CKC value) => Add(type, (ulong)value);
-
     private static readonly HashSet<CKA> SecretTypes =
     [
         CKA.CKA_VALUE, CKA.CKA_PRIVATE_EXPONENT, CKA.CKA_PRIME_1, CKA.CKA_PRIME_2, CKA.CKA_EXPONENT_1, CKA.CKA_EXPONENT_2, CKA.CKA_COEFFICIENT,
     ];
 
+    private readonly List<(CKA Type, Func<IObjectAttribute> Create, byte[]? Bytes)> _attributes = [];
+
+    public int Count => _attributes.Count;
+
+    public AttributeTemplate Add(CKA type, byte[] value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value), value);
+
+    public AttributeTemplate Add(CKA type, bool value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value));
+
+    public AttributeTemplate Add(CKA type, string value) => Add(type, Encoding.UTF8.GetBytes(value));
+
+    public AttributeTemplate Add(CKA type, ulong value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value));
+
+    public AttributeTemplate Add(CKA type, CKO value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value));
+
+    public AttributeTemplate Add(CKA type, CKK value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value));
+
+    public AttributeTemplate Add(CKA type, CKC value) => Add(type, () => Pkcs11Module.Attributes.Create(type, value));
+
+    private AttributeTemplate Add(CKA type, Func<IObjectAttribute> create, byte[]? bytes = null)
+    {
+        _attributes.Add((type, create, bytes));
+        return this;
+    }
+
     /// <summary>Overwrites the private key material the template carried (once the module has its copy).</summary>
     public void WipeSecrets()
     {
-        foreach (var (type, value) in _attributes.Where(a => SecretTypes.Contains(a.Type)))
+        foreach (var (_, _, bytes) in _attributes.Where(a => SecretTypes.Contains(a.Type)))
         {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(value);
+            CryptographicOperations.ZeroMemory(bytes);
         }
     }
 
-    /// <summary>Copies the template into native memory laid out as a CK_ATTRIBUTE array; disposing wipes and frees it.</summary>
-    public NativeTemplate ToNative() => new(_attributes);
+    /// <summary>The template as Pkcs11Interop attributes, for one call; disposing frees their native copies.</summary>
+    public InteropAttributes ToInterop() => new(_attributes.Select(a => a.Create()).ToList());
 
-    internal sealed unsafe class NativeTemplate : IDisposable
+    internal sealed class InteropAttributes(List<IObjectAttribute> attributes) : IDisposable
     {
-        private readonly nuint _size;
-        private byte* _memory;
+        public List<IObjectAttribute> Attributes { get; } = attributes;
 
-        public NativeTemplate(List<(CKA Type, byte[] Value)> attributes)
-        {
-            var headerSize = sizeof(CK_ATTRIBUTE) * attributes.Count;
-            _size = (nuint)(headerSize + attributes.Sum(a => a.Value.Length));
-            _memory = (byte*)NativeMemory.AllocZeroed(Math.Max(_size, 1));
-            var values = _memory + headerSize;
-            for (var i = 0; i < attributes.Count; i++)
-            {
-                var (type, value) = attributes[i];
-                value.CopyTo(new Span<byte>(values, value.Length));
-                ((CK_ATTRIBUTE*)_memory)[i] = new CK_ATTRIBUTE
-                {
-                    type = Pkcs11Module.Ulong((ulong)type),
-                    pValue = value.Length == 0 ? null : values,
-                    ulValueLen = Pkcs11Module.Ulong((ulong)value.Length),
-                };
-                values += value.Length;
-            }
-
-            Count = attributes.Count;
-        }
-
-        public CK_ATTRIBUTE* Pointer => (CK_ATTRIBUTE*)_memory;
-
-        public int Count { get; }
-
-        public void Dispose()
-        {
-            if (_memory != null)
-            {
-                NativeMemory.Clear(_memory, _size);
-                NativeMemory.Free(_memory);
-                _memory = null;
-            }
-        }
+        public void Dispose() => Attributes.ForEach(a => a.Dispose());
     }
 }
 
-/// <summary>Decoding of attribute values as the module returns them.</summary>
+/// <summary>Decoding of attribute values as the module returns them (CK_ULONG is 4 bytes on Windows, 8 elsewhere).</summary>
 internal static class AttributeValue
 {
-    public static byte[] EncodeUlong(ulong value)
+    public static ulong? Ulong(byte[]? value) => value?.Length switch
     {
-        var bytes = new byte[Pkcs11Abi.UlongSize];
-        if (Pkcs11Abi.UlongSize == 8)
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes, checked((uint)value));
-        }
+        8 => BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt64LittleEndian(value) : BinaryPrimitives.ReadUInt64BigEndian(value),
+        4 => BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt32LittleEndian(value) : BinaryPrimitives.ReadUInt32BigEndian(value),
+        _ => null,
+    };
 
-        if (!BitConverter.IsLittleEndian)
-        {
-            Array.Reverse(bytes);
-        }
-
-        return bytes;
-    }
-
-    public static ulong? Ulong(byte[]? value)
-    {
-        if (value is null || value.Length != Pkcs11Abi.UlongSize)
-        {
-            return null;
-        }
-
-        return value.Length == 8 ? MemoryMarshal.Read<ulong>(value) : MemoryMarshal.Read<uint>(value);
-    }
+    /// <summary>A CK_ULONG as this process's modules return it (for readings made without a module, as in tests).</summary>
+    public static byte[] EncodeUlong(ulong value) =>
+        Platform.NativeULongSize == 4 ? BitConverter.GetBytes(checked((uint)value)) : BitConverter.GetBytes(value);
 
     public static bool? Bool(byte[]? value) => value is { Length: 1 } ? value[0] != 0 : null;
 

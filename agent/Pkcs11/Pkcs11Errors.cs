@@ -5,7 +5,7 @@ namespace Qtsp.Agent.Pkcs11;
 /// <summary>Maps PKCS#11 return values to the error codes the portal explains to users.</summary>
 internal static class Pkcs11Errors
 {
-    public static AgentError ToAgentError(Pkcs11Exception exception) => new(Classify(exception.ReturnValue), exception.ReturnValueName);
+    public static AgentError ToAgentError(Pkcs11Exception exception) => new(Classify(exception.RV), Name(exception.RV));
 
     public static AgentErrorCode Classify(CKR rv) => rv switch
     {
@@ -18,4 +18,9 @@ internal static class Pkcs11Errors
         CKR.CKR_FUNCTION_NOT_SUPPORTED or CKR.CKR_MECHANISM_INVALID => AgentErrorCode.NotSupported,
         _ => AgentErrorCode.ModuleFailure,
     };
+
+    /// <summary>The standard's name of a return value (a vendor-defined one as its number), for logs and the portal.</summary>
+    public static string Name(CKR rv) => Enum.IsDefined(rv) ? rv.ToString() : $"CKR_0x{(ulong)rv:X}";
+
+    public static string ReturnValueName(this Pkcs11Exception exception) => Name(exception.RV);
 }

@@ -5,19 +5,22 @@ namespace Qtsp.Agent.Pkcs11;
 /// <summary>C_GetInfo: the module itself.</summary>
 internal sealed record ModuleInfo(string CryptokiVersion, string ManufacturerId, string LibraryDescription, string LibraryVersion);
 
-/// <summary>C_GetSlotInfo: a reader or virtual slot.</summary>
-internal sealed record SlotInfo(string Description, string ManufacturerId, CkSlotFlags Flags)
+/// <summary>C_GetSlotInfo: a reader or virtual slot. <paramref name="Flags"/> are CKF_ values of CK_SLOT_INFO.</summary>
+internal sealed record SlotInfo(string Description, string ManufacturerId, ulong Flags)
 {
-    public bool TokenPresent => Flags.HasFlag(CkSlotFlags.CKF_TOKEN_PRESENT);
+    public bool TokenPresent => (Flags & CKF.CKF_TOKEN_PRESENT) != 0;
 }
 
-/// <summary>C_GetTokenInfo. Memory and PIN-length values are null where the token reports CK_UNAVAILABLE_INFORMATION.</summary>
+/// <summary>
+/// C_GetTokenInfo. <paramref name="Flags"/> are CKF_ values of CK_TOKEN_INFO. Memory and PIN-length values are null
+/// where the token reports CK_UNAVAILABLE_INFORMATION.
+/// </summary>
 internal sealed record TokenInfo(
     string Label,
     string ManufacturerId,
     string Model,
     string SerialNumber,
-    CkTokenFlags Flags,
+    ulong Flags,
     ulong? MinPinLength,
     ulong? MaxPinLength,
     ulong? TotalPublicMemory,
@@ -27,20 +30,15 @@ internal sealed record TokenInfo(
     string HardwareVersion,
     string FirmwareVersion)
 {
-    public bool Has(CkTokenFlags flag) => (Flags & flag) == flag;
+    public bool Has(ulong flag) => (Flags & flag) == flag;
 }
 
-internal sealed record SessionInfo(ulong SlotId, CKS State, CkSessionFlags Flags);
+internal sealed record SessionInfo(ulong SlotId, CKS State, ulong Flags);
 
-internal sealed record MechanismInfo(ulong MinKeySize, ulong MaxKeySize, CkMechanismFlags Flags);
-
-/// <summary>Decoding of the fixed-size, blank-padded (not NUL-terminated) text fields of PKCS#11 structures.</summary>
+/// <summary>The fixed-size, blank-padded (not NUL-terminated) text of PKCS#11 token labels.</summary>
 internal static class BlankPadded
 {
-    public static unsafe string Read(byte* field, int length) =>
-        Encoding.UTF8.GetString(new ReadOnlySpan<byte>(field, length)).TrimEnd(' ', '\0');
-
-    /// <summary>Encodes a label as the 32 blank-padded bytes C_InitToken expects.</summary>
+    /// <summary>Encodes a label as the 32 blank-padded bytes a token label takes.</summary>
     public static byte[] Label(string label)
     {
         var bytes = Enumerable.Repeat((byte)' ', 32).ToArray();

@@ -7,14 +7,7 @@ internal static class DefaultModules
     {
         if (OperatingSystem.IsWindows())
         {
-            var system32 = System.Environment.GetFolderPath(System.Environment.SpecialFolder.System);
-            return
-            [
-                Path.Combine(system32, "eTPKCS11.dll"),        // SafeNet Authentication Client: eToken 5110 CC
-                Path.Combine(system32, "IDPrimePKCS11.dll"),   // SafeNet Authentication Client: IDPrime MD
-                Path.Combine(system32, "PROIDQCM11.dll"),      // Monet+ ProID+Q
-                Path.Combine(system32, "bit4xpki.dll"),        // Bit4id TokenME
-            ];
+            return Windows(System.Environment.GetFolderPath(System.Environment.SpecialFolder.System));
         }
 
         if (OperatingSystem.IsMacOS())
@@ -36,4 +29,13 @@ internal static class DefaultModules
             "/usr/lib/libIDPrimePKCS11.so",
         ];
     }
+
+    /// <summary>Where the vendors' installers put their modules on Windows: System32.</summary>
+    internal static IReadOnlyList<string> Windows(string system32) =>
+    [
+        Path.Combine(system32, "eTPKCS11.dll"),        // SafeNet Authentication Client: eToken 5110 CC
+        Path.Combine(system32, "IDPrimePKCS11.dll"),   // SafeNet Authentication Client: IDPrime MD
+        Path.Combine(system32, "PROIDQCM11.dll"),      // Monet+ ProID+Q
+        Path.Combine(system32, "bit4xpki.dll"),        // Bit4id TokenME
+    ];
 }

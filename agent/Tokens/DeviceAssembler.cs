@@ -144,7 +144,7 @@ internal static class DeviceAssembler
             SoPinStatus(soKind, token),
             (int?)token.MinPinLength,
             (int?)token.MaxPinLength,
-            token.Has(CkTokenFlags.CKF_PROTECTED_AUTHENTICATION_PATH),
+            token.Has(CKF.CKF_PROTECTED_AUTHENTICATION_PATH),
             Memory(token),
             slot.PrivateObjectsListed,
             certificates,
@@ -158,16 +158,16 @@ internal static class DeviceAssembler
 
     internal static PinStatus UserPinStatus(PinKind kind, TokenInfo token) => new(
         kind,
-        !token.Has(CkTokenFlags.CKF_USER_PIN_INITIALIZED) ? PinState.NotInitialized
-            : State(token, CkTokenFlags.CKF_USER_PIN_LOCKED, CkTokenFlags.CKF_USER_PIN_FINAL_TRY, CkTokenFlags.CKF_USER_PIN_COUNT_LOW),
-        token.Has(CkTokenFlags.CKF_USER_PIN_TO_BE_CHANGED));
+        !token.Has(CKF.CKF_USER_PIN_INITIALIZED) ? PinState.NotInitialized
+            : State(token, CKF.CKF_USER_PIN_LOCKED, CKF.CKF_USER_PIN_FINAL_TRY, CKF.CKF_USER_PIN_COUNT_LOW),
+        token.Has(CKF.CKF_USER_PIN_TO_BE_CHANGED));
 
     internal static PinStatus SoPinStatus(PinKind kind, TokenInfo token) => new(
         kind,
-        State(token, CkTokenFlags.CKF_SO_PIN_LOCKED, CkTokenFlags.CKF_SO_PIN_FINAL_TRY, CkTokenFlags.CKF_SO_PIN_COUNT_LOW),
-        token.Has(CkTokenFlags.CKF_SO_PIN_TO_BE_CHANGED));
+        State(token, CKF.CKF_SO_PIN_LOCKED, CKF.CKF_SO_PIN_FINAL_TRY, CKF.CKF_SO_PIN_COUNT_LOW),
+        token.Has(CKF.CKF_SO_PIN_TO_BE_CHANGED));
 
-    private static PinState State(TokenInfo token, CkTokenFlags locked, CkTokenFlags finalTry, CkTokenFlags countLow) =>
+    private static PinState State(TokenInfo token, ulong locked, ulong finalTry, ulong countLow) =>
         token.Has(locked) ? PinState.Locked
         : token.Has(finalTry) ? PinState.FinalTry
         : token.Has(countLow) ? PinState.CountLow

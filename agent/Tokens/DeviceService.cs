@@ -53,7 +53,7 @@ internal sealed partial class DeviceService : IDisposable
             LogModuleLoaded(path, info.LibraryDescription, info.ManufacturerId);
             return (path, module, new ModuleStatus(path, true, info.LibraryDescription, info.ManufacturerId, info.CryptokiVersion, null));
         }
-        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or Pkcs11Exception)
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException or UnmanagedException or Pkcs11Exception)
         {
             LogModuleFailed(path, e.Message);
             return (path, null, new ModuleStatus(path, false, null, null, null, e.Message));
@@ -79,8 +79,8 @@ internal sealed partial class DeviceService : IDisposable
                 var heldHere = held.Where(h => h.Module == module).ToArray();
                 var skipped = heldHere.SelectMany(h => h.Slots).ToHashSet();
                 var readings = ReadSlots(module, listed.Where(slot => !skipped.Contains(slot)));
-                var full = DeviceAssembler.Assemble(readings).ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
-                foreach (var device in DeviceAssembler.Assemble(readings.Select(r => r.PublicOnly()).ToArray()))
+                var full = Assemble(module, readings).ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+                foreach (var device in Assemble(module, readings.Select(r => r.PublicOnly()).ToArray()))
                 {
                     known[device.DeviceId] = new KnownDevice(module, device, full.GetValueOrDefault(device.DeviceId, device));
                 }
@@ -99,6 +99,10 @@ internal sealed partial class DeviceService : IDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>The devices of one module's readings, with what the module offers for them beyond PKCS#11.</summary>
+    private static IEnumerable<DeviceSnapshot> Assemble(Pkcs11Module module, IReadOnlyList<SlotReading> readings) =>
+        DeviceAssembler.Assemble(readings).Select(device => device with { CanRename = module.Extensions.CanRename });
 
     /// <summary>
     /// Keeps the device's slots out of readings until disposed (an operation is using it). A reading under way finishes
@@ -146,7 +150,7 @@ internal sealed partial class DeviceService : IDisposable
             catch (Pkcs11Exception e)
             {
                 // The device left between listing and reading, or the slot holds nothing readable.
-                LogSlotSkipped(slotId, e.ReturnValueName);
+                LogSlotSkipped(slotId, e.RV);
             }
         }
 
@@ -161,7 +165,7 @@ internal sealed partial class DeviceService : IDisposable
         }
         catch (Pkcs11Exception e)
         {
-            LogSlotListFailed(module.LibraryPath, e.ReturnValueName);
+            LogSlotListFailed(module.LibraryPath, e.ReturnValueName());
             return [];
         }
     }
@@ -200,7 +204,7 @@ internal sealed partial class DeviceService : IDisposable
                     }
                     catch (Pkcs11Exception e)
                     {
-                        parts.Add($"{path}|{slotId}|{e.ReturnValueName}");
+                        parts.Add($"{path}|{slotId}|{e.ReturnValueName()}");
                     }
                 }
             }
@@ -277,11 +281,7 @@ internal sealed partial class DeviceService : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, module, _) in _modules)
-        {
-            module?.Dispose();
-        }
-
+        // The modules stay loaded for the life of the process (Pkcs11Module.Load).
         _gate.Dispose();
     }
 
@@ -292,7 +292,7 @@ internal sealed partial class DeviceService : IDisposable
     private partial void LogModuleFailed(string path, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Slot {SlotId} skipped: {Code}")]
-    private partial void LogSlotSkipped(ulong slotId, string code);
+    private partial void LogSlotSkipped(ulong slotId, CKR code);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "C_GetSlotList failed for {Path}: {Code}")]
     private partial void LogSlotListFailed(string path, string code);

@@ -30,7 +30,7 @@ internal sealed record SlotReading(
     public SlotReading PublicOnly() => !LoggedIn ? this : this with
     {
         Objects = Objects.Where(o => AttributeValue.Bool(o[CKA.CKA_PRIVATE]) == false).ToArray(),
-        PrivateObjectsListed = !Token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED),
+        PrivateObjectsListed = !Token.Has(CKF.CKF_LOGIN_REQUIRED),
         LoggedIn = false,
     };
 }

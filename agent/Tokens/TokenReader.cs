@@ -21,13 +21,13 @@ internal static class TokenReader
     {
         var slot = module.GetSlotInfo(slotId);
         var token = module.GetTokenInfo(slotId);
-        if (!token.Has(CkTokenFlags.CKF_TOKEN_INITIALIZED))
+        if (!token.Has(CKF.CKF_TOKEN_INITIALIZED))
         {
             return null;
         }
         using var session = module.OpenSession(slotId, readWrite: false);
         var loggedIn = session.GetInfo().State is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
-        return new SlotReading(module.LibraryPath, slotId, slot, token, loggedIn || !token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED), ReadObjects(session), loggedIn);
+        return new SlotReading(module.LibraryPath, slotId, slot, token, loggedIn || !token.Has(CKF.CKF_LOGIN_REQUIRED), ReadObjects(session), loggedIn);
     }
 
     /// <summary>Every object the session can see (private ones only when logged in), with its handle.</summary>

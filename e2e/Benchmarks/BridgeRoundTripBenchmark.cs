@@ -69,7 +69,7 @@ public sealed class BridgeRoundTripBenchmark(BrowserFixture browser, ITestOutput
         }
 
         var standard = await demo.TokenAsync(DemoDevice.StandardLabel);
-        using var module = Pkcs11Module.Load(await RepositoryPaths.SimulatorModuleAsync());
+        var module = Pkcs11Module.Load(await RepositoryPaths.SimulatorModuleAsync());
         var slot = module.GetSlotList(tokenPresent: true).Single(s => module.GetTokenInfo(s).Label == standard.Label);
         for (var i = 0; i < WarmUp; i++)
         {

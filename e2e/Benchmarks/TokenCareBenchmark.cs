@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Playwright;
+using Net.Pkcs11Interop.Common;
 using Qtsp.Agent.Pkcs11;
 using Qtsp.Agent.Tokens;
 using Qtsp.Agent.Tokens.Operations;
@@ -236,7 +237,6 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
         public void Dispose()
         {
             logins.Dispose();
-            module.Dispose();
         }
     }
 

@@ -14,7 +14,10 @@ public sealed record ModuleStatus(
     string? CryptokiVersion,
     string? Error);
 
-/// <summary>One physical device (token or card) with its areas, as seen at one moment.</summary>
+/// <summary>
+/// One physical device (token or card) with its areas, as seen at one moment. <paramref name="CanRename"/>: its module
+/// offers a way to rename it (PKCS#11 itself has none); false when an older agent does not say.
+/// </summary>
 public sealed record DeviceSnapshot(
     string DeviceId,
     string ModelId,
@@ -22,7 +25,8 @@ public sealed record DeviceSnapshot(
     string Manufacturer,
     string SerialNumber,
     string ModulePath,
-    IReadOnlyList<AreaSnapshot> Areas);
+    IReadOnlyList<AreaSnapshot> Areas,
+    bool CanRename = false);
 
 [JsonConverter(typeof(JsonStringEnumConverter<AreaKind>))]
 public enum AreaKind

@@ -36,7 +36,7 @@ internal static class AreaAccess
         {
             session.Login(user, secret.Utf8);
         }
-        catch (Pkcs11Exception e) when (e.ReturnValue is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_LOCKED)
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_LOCKED)
         {
             if (throttled)
             {
@@ -85,8 +85,8 @@ internal static class AreaAccess
     public static OperationRefusedException WrongSecret(DeviceTarget target, AreaKind area, CKU user, PinKind kind, Pkcs11Exception e)
     {
         var after = StateOf(target, area, user).State;
-        var code = e.ReturnValue == CKR.CKR_PIN_LOCKED || after == PinState.Locked ? AgentErrorCode.PinLocked : AgentErrorCode.PinIncorrect;
-        return new OperationRefusedException(new AgentError(code, e.ReturnValueName, kind, after));
+        var code = e.RV == CKR.CKR_PIN_LOCKED || after == PinState.Locked ? AgentErrorCode.PinLocked : AgentErrorCode.PinIncorrect;
+        return new OperationRefusedException(new AgentError(code, e.ReturnValueName(), kind, after));
     }
 
     public static PinStatus StateOf(DeviceTarget target, AreaKind area, CKU user)

@@ -9,11 +9,8 @@ namespace Qtsp.Agent.Tokens.Operations;
 /// Renaming a token. PKCS#11 has no call for it (C_InitToken would wipe the token), so it takes a vendor
 /// extension of the module; where the module has none, the agent says so instead of pretending.
 /// </summary>
-internal static unsafe class LabelOperations
+internal static class LabelOperations
 {
-    /// <summary>The PKCS#11 simulator's extension: (CK_SLOT_ID, 32 blank-padded UTF-8 bytes) → CK_RV.</summary>
-    public const string SimulatorExtension = "P11SIM_SetTokenLabel";
-
     /// <summary>
     /// Renames every area of the device the way vendor middleware labels virtual slots: the standard area gets the
     /// label, another area keeps its PIN-label suffix ("label (Digital Signature PIN)").
@@ -32,19 +29,14 @@ internal static unsafe class LabelOperations
             throw AreaAccess.Refused(AgentErrorCode.InvalidInput);
         }
 
-        if (!target.Module.TryGetExport(SimulatorExtension, out var address))
+        if (target.Module.Extensions.Renamer is not { } renamer)
         {
             throw AreaAccess.Refused(AgentErrorCode.NotSupported);
         }
 
-        var setLabel = (delegate* unmanaged[Cdecl]<CULong, byte*, CULong>)address;
         foreach (var (area, areaLabel) in labels)
         {
-            var padded = BlankPadded.Label(areaLabel);
-            fixed (byte* p = padded)
-            {
-                Pkcs11Module.Check((CKR)setLabel(Pkcs11Module.Ulong(target.Slot(area)), p).Value, SimulatorExtension);
-            }
+            renamer.Rename(target.Slot(area), areaLabel);
         }
 
         return label;

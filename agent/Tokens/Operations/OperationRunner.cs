@@ -61,7 +61,7 @@ internal sealed partial class OperationRunner(
             }
             catch (Pkcs11Exception e)
             {
-                LogFailed(logger, e.Function, e.ReturnValueName);
+                LogFailed(logger, e.Method, e.RV);
                 return AgentResult.Failure<T>(Pkcs11Errors.ToAgentError(e));
             }
             catch (OperationCanceledException)
@@ -117,5 +117,5 @@ internal sealed partial class OperationRunner(
     private static partial void LogMalformed(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device operation failed in {Function}: {Code}")]
-    private static partial void LogFailed(ILogger logger, string function, string code);
+    private static partial void LogFailed(ILogger logger, string function, CKR code);
 }

@@ -32,13 +32,13 @@ internal static class PinOperations
             // In a public read-write session C_SetPIN changes the user PIN; in an SO session, the SO PIN.
             session.SetPin(current.Utf8, replacement.Utf8);
         }
-        catch (Pkcs11Exception e) when (e.ReturnValue is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_LOCKED)
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_LOCKED)
         {
             throw AreaAccess.WrongSecret(target, command.Area, user, command.Kind, e);
         }
-        catch (Pkcs11Exception e) when (e.ReturnValue is CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE)
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE)
         {
-            throw new OperationRefusedException(new AgentError(AgentErrorCode.PinPolicyViolation, e.ReturnValueName, command.Kind));
+            throw new OperationRefusedException(new AgentError(AgentErrorCode.PinPolicyViolation, e.ReturnValueName(), command.Kind));
         }
 
         return AreaAccess.StateOf(target, command.Area, user);
@@ -58,9 +58,9 @@ internal static class PinOperations
         {
             session.InitPin(newPin.Utf8);
         }
-        catch (Pkcs11Exception e) when (e.ReturnValue is CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE)
+        catch (Pkcs11Exception e) when (e.RV is CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE)
         {
-            throw new OperationRefusedException(new AgentError(AgentErrorCode.PinPolicyViolation, e.ReturnValueName, userKind));
+            throw new OperationRefusedException(new AgentError(AgentErrorCode.PinPolicyViolation, e.ReturnValueName(), userKind));
         }
 
         return AreaAccess.StateOf(target, command.Area, CKU.CKU_USER);

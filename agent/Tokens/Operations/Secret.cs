@@ -29,7 +29,8 @@ internal sealed class Secret : IDisposable
 
     public bool IsEmpty => _codes.Length == 0;
 
-    public ReadOnlySpan<byte> Utf8 => _utf8;
+    /// <summary>The UTF-8 bytes themselves (not a copy), for the one PKCS#11 call that needs them; never kept.</summary>
+    public byte[] Utf8 => _utf8;
 
     public ReadOnlySpan<char> Chars => _chars;
 

@@ -39,13 +39,12 @@ internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK k
     public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm)
     {
         var digest = Hash(data, hashAlgorithm);
-        var contextLogin = perSignaturePin is not null;
         if (IsRsa)
         {
-            return session.Sign(CKM.CKM_RSA_PKCS, privateKey, DigestInfo(digest, hashAlgorithm), perSignaturePin is null ? default : perSignaturePin.Utf8, contextLogin);
+            return session.Sign(CKM.CKM_RSA_PKCS, privateKey, DigestInfo(digest, hashAlgorithm), perSignaturePin?.Utf8);
         }
 
-        var raw = session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin is null ? default : perSignaturePin.Utf8, contextLogin);
+        var raw = session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin?.Utf8);
         return EcdsaDer(raw);
     }
 

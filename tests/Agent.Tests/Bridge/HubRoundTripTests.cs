@@ -51,6 +51,20 @@ public sealed class HubRoundTripTests(AgentServer agent) : IClassFixture<AgentSe
     }
 
     [Fact]
+    public async Task Plain_softhsm_offers_no_rename_and_a_rename_is_answered_not_supported()
+    {
+        await using var connection = await ConnectAsync(AgentServer.AllowedOrigin);
+        var devices = (await connection.InvokeAsync<AgentResult<List<DeviceSnapshot>>>(AgentHubContract.GetDevices)).Value!;
+        devices.ShouldAllBe(d => !d.CanRename);
+
+        var pair = devices.Single(d => d.Areas.Count == 2);
+        var renamed = await connection.InvokeAsync<AgentResult<string>>(AgentHubContract.RenameToken, new TokenRename(pair.DeviceId, "Renamed"));
+
+        renamed.Error.ShouldBe(new AgentError(AgentErrorCode.NotSupported));
+        agent.SoftHsm.Module.GetTokenInfo(ulong.Parse(pair.Areas[0].SlotId, System.Globalization.CultureInfo.InvariantCulture)).Label.ShouldBe(SharedSoftHsm.StandardLabel);
+    }
+
+    [Fact]
     public async Task Token_info_answers_for_each_area_of_a_listed_device()
     {
         await using var connection = await ConnectAsync(AgentServer.AllowedOrigin);
@@ -96,7 +110,7 @@ public sealed class HubRoundTripTests(AgentServer agent) : IClassFixture<AgentSe
         using var session = module.OpenSession(agent.SoftHsm.Standard.SlotId, readWrite: false);
         try
         {
-            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8));
+            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8.ToArray()));
             await WaitForStandardPinStateAsync(changes.Reader, PinState.CountLow);
         }
         finally

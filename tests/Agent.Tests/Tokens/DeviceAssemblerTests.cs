@@ -10,7 +10,7 @@ public sealed class DeviceAssemblerTests
 {
     private const string SafeNetModule = "/usr/lib/libeToken.so";
     private const string SafeNet = "SafeNet, Inc.";
-    private const CkTokenFlags Usable = CkTokenFlags.CKF_TOKEN_INITIALIZED | CkTokenFlags.CKF_USER_PIN_INITIALIZED | CkTokenFlags.CKF_LOGIN_REQUIRED | CkTokenFlags.CKF_RNG;
+    private const ulong Usable = CKF.CKF_TOKEN_INITIALIZED | CKF.CKF_USER_PIN_INITIALIZED | CKF.CKF_LOGIN_REQUIRED | CKF.CKF_RNG;
 
     [Fact]
     public void Two_slots_with_one_manufacturer_and_serial_are_one_device()
@@ -202,31 +202,31 @@ public sealed class DeviceAssemblerTests
     }
 
     [Theory]
-    [InlineData((ulong)(Usable), PinState.Ok, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_COUNT_LOW), PinState.CountLow, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_COUNT_LOW | CkTokenFlags.CKF_USER_PIN_FINAL_TRY), PinState.FinalTry, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_FINAL_TRY | CkTokenFlags.CKF_USER_PIN_LOCKED), PinState.Locked, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_TO_BE_CHANGED), PinState.Ok, true)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_LOCKED | CkTokenFlags.CKF_USER_PIN_TO_BE_CHANGED), PinState.Locked, true)]
-    [InlineData((ulong)(Usable & ~CkTokenFlags.CKF_USER_PIN_INITIALIZED), PinState.NotInitialized, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_SO_PIN_LOCKED | CkTokenFlags.CKF_SO_PIN_TO_BE_CHANGED), PinState.Ok, false)]
+    [InlineData((Usable), PinState.Ok, false)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_COUNT_LOW), PinState.CountLow, false)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_COUNT_LOW | CKF.CKF_USER_PIN_FINAL_TRY), PinState.FinalTry, false)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_FINAL_TRY | CKF.CKF_USER_PIN_LOCKED), PinState.Locked, false)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_TO_BE_CHANGED), PinState.Ok, true)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_LOCKED | CKF.CKF_USER_PIN_TO_BE_CHANGED), PinState.Locked, true)]
+    [InlineData((Usable & ~CKF.CKF_USER_PIN_INITIALIZED), PinState.NotInitialized, false)]
+    [InlineData((Usable | CKF.CKF_SO_PIN_LOCKED | CKF.CKF_SO_PIN_TO_BE_CHANGED), PinState.Ok, false)]
     public void The_user_pin_state_comes_from_the_token_flags(ulong flags, PinState state, bool toBeChanged)
     {
-        var area = DeviceAssembler.Assemble([Reading("Jan Novak", serial: "1", flags: (CkTokenFlags)flags)]).ShouldHaveSingleItem().Areas.ShouldHaveSingleItem();
+        var area = DeviceAssembler.Assemble([Reading("Jan Novak", serial: "1", flags: (ulong)flags)]).ShouldHaveSingleItem().Areas.ShouldHaveSingleItem();
 
         area.UserPin.ShouldBe(new PinStatus(PinKind.Pin, state, toBeChanged));
     }
 
     [Theory]
-    [InlineData((ulong)(Usable), PinState.Ok, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_SO_PIN_COUNT_LOW), PinState.CountLow, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_SO_PIN_FINAL_TRY), PinState.FinalTry, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_SO_PIN_LOCKED | CkTokenFlags.CKF_SO_PIN_FINAL_TRY), PinState.Locked, false)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_SO_PIN_TO_BE_CHANGED), PinState.Ok, true)]
-    [InlineData((ulong)(Usable | CkTokenFlags.CKF_USER_PIN_LOCKED), PinState.Ok, false)]
+    [InlineData((Usable), PinState.Ok, false)]
+    [InlineData((Usable | CKF.CKF_SO_PIN_COUNT_LOW), PinState.CountLow, false)]
+    [InlineData((Usable | CKF.CKF_SO_PIN_FINAL_TRY), PinState.FinalTry, false)]
+    [InlineData((Usable | CKF.CKF_SO_PIN_LOCKED | CKF.CKF_SO_PIN_FINAL_TRY), PinState.Locked, false)]
+    [InlineData((Usable | CKF.CKF_SO_PIN_TO_BE_CHANGED), PinState.Ok, true)]
+    [InlineData((Usable | CKF.CKF_USER_PIN_LOCKED), PinState.Ok, false)]
     public void The_unblock_code_state_comes_from_the_so_flags(ulong flags, PinState state, bool toBeChanged)
     {
-        var area = DeviceAssembler.Assemble([Reading("Jan Novak", serial: "1", flags: (CkTokenFlags)flags)]).ShouldHaveSingleItem().Areas.ShouldHaveSingleItem();
+        var area = DeviceAssembler.Assemble([Reading("Jan Novak", serial: "1", flags: (ulong)flags)]).ShouldHaveSingleItem().Areas.ShouldHaveSingleItem();
 
         area.SoPin.ShouldBe(new PinStatus(PinKind.Puk, state, toBeChanged));
     }
@@ -237,7 +237,7 @@ public sealed class DeviceAssemblerTests
         var eToken = DeviceAssembler.Assemble(
         [
             Reading("Jan Novak", serial: "1"),
-            Reading("Jan Novak (Digital Signature PIN)", serial: "1", flags: Usable | CkTokenFlags.CKF_USER_PIN_FINAL_TRY),
+            Reading("Jan Novak (Digital Signature PIN)", serial: "1", flags: Usable | CKF.CKF_USER_PIN_FINAL_TRY),
         ]).ShouldHaveSingleItem();
         var proId = DeviceAssembler.Assemble(
         [
@@ -254,14 +254,14 @@ public sealed class DeviceAssemblerTests
     [Fact]
     public void An_area_carries_pin_lengths_memory_the_protected_path_and_whether_private_objects_were_listed()
     {
-        var token = Token("Jan Novak", "1", SafeNet, "eToken 5110 CC", Usable | CkTokenFlags.CKF_PROTECTED_AUTHENTICATION_PATH) with
+        var token = Token("Jan Novak", "1", SafeNet, "eToken 5110 CC", Usable | CKF.CKF_PROTECTED_AUTHENTICATION_PATH) with
         {
             MinPinLength = 6,
             MaxPinLength = 16,
             TotalPublicMemory = 73728,
             FreePublicMemory = 1024,
         };
-        var reading = new SlotReading(SafeNetModule, 3, new SlotInfo("", SafeNet, CkSlotFlags.CKF_TOKEN_PRESENT), token, PrivateObjectsListed: true, []);
+        var reading = new SlotReading(SafeNetModule, 3, new SlotInfo("", SafeNet, CKF.CKF_TOKEN_PRESENT), token, PrivateObjectsListed: true, []);
 
         var area = DeviceAssembler.Assemble([reading]).ShouldHaveSingleItem().Areas.ShouldHaveSingleItem();
 
@@ -290,10 +290,10 @@ public sealed class DeviceAssemblerTests
         string model = "eToken 5110 CC",
         string description = "",
         ulong slot = 0,
-        CkTokenFlags flags = Usable,
+        ulong flags = Usable,
         string module = SafeNetModule) =>
-        new(module, slot, new SlotInfo(description, manufacturer, CkSlotFlags.CKF_TOKEN_PRESENT | CkSlotFlags.CKF_REMOVABLE_DEVICE), Token(label, serial, manufacturer, model, flags), false, []);
+        new(module, slot, new SlotInfo(description, manufacturer, CKF.CKF_TOKEN_PRESENT | CKF.CKF_REMOVABLE_DEVICE), Token(label, serial, manufacturer, model, flags), false, []);
 
-    private static TokenInfo Token(string label, string serial, string manufacturer, string model, CkTokenFlags flags) =>
+    private static TokenInfo Token(string label, string serial, string manufacturer, string model, ulong flags) =>
         new(label, manufacturer, model, serial, flags, 4, 16, null, null, null, null, "1.0", "1.0");
 }

@@ -64,7 +64,7 @@ public sealed class DeviceServiceTests : IAsyncLifetime
         string afterWrongPin;
         try
         {
-            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8));
+            Should.Throw<Pkcs11Exception>(() => session.Login(CKU.CKU_USER, "0000"u8.ToArray()));
             afterWrongPin = await service.FingerprintAsync(CancellationToken.None);
         }
         finally
@@ -130,6 +130,27 @@ public sealed class DeviceServiceTests : IAsyncLifetime
 
         defaults.ShouldContain(RepositoryPaths.SoftHsmModule);
         defaults.ShouldAllBe(path => Path.IsPathRooted(path));
+    }
+
+    [Fact]
+    public void Without_configuration_the_agent_loads_the_default_modules_installed_here_and_skips_the_others()
+    {
+        using var service = Service();
+
+        service.Modules.ShouldAllBe(m => m.Loaded);
+        var loaded = service.Modules.Select(m => m.Path).ToArray();
+        loaded.ShouldContain(Pkcs11Module.ResolvePath(RepositoryPaths.SoftHsmModule));
+        loaded.ShouldBeSubsetOf(DefaultModules.ForCurrentOs().Where(File.Exists).Select(Pkcs11Module.ResolvePath));
+    }
+
+    [Fact]
+    public void On_windows_the_default_modules_are_the_vendor_libraries_their_installers_put_in_system32()
+    {
+        const string system32 = @"C:\Windows\System32";
+
+        string[] vendorLibraries = ["eTPKCS11.dll", "IDPrimePKCS11.dll", "PROIDQCM11.dll", "bit4xpki.dll"];
+
+        DefaultModules.Windows(system32).ShouldBe(vendorLibraries.Select(dll => Path.Combine(system32, dll)));
     }
 
     private DeviceService Service(params string[] modules)

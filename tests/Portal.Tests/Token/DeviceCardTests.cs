@@ -40,4 +40,17 @@ public sealed class DeviceCardTests
         other.QuerySelector("[data-pin-kind=Pin]")!.TextContent.Trim().ShouldBe("PIN: OK");
         other.QuerySelector("[data-testid=device-model]")!.TextContent.Trim().ShouldBe("Some new token");
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Rename_is_offered_only_where_the_devices_module_can_rename(bool canRename)
+    {
+        var device = Device(DeviceModelCatalogue.EToken5110Cc, "1", Area(AreaKind.Standard)) with { CanRename = canRename };
+
+        var body = await StaticRenderer.RenderAsync<DeviceCard>(Texts.Culture("en"), new Dictionary<string, object?> { [nameof(DeviceCard.Device)] = device });
+
+        body.QuerySelectorAll("[data-testid=action-rename]").Length.ShouldBe(canRename ? 1 : 0);
+        body.QuerySelectorAll("[data-testid=action-refresh]").Length.ShouldBe(1);
+    }
 }

@@ -167,6 +167,22 @@ public sealed class BridgeJsonTests
 
     [Theory]
     [MemberData(nameof(OptionSets))]
+    public void Whether_a_device_can_be_renamed_travels_and_is_false_when_an_agent_does_not_say(string optionSet)
+    {
+        var options = Options(optionSet);
+        var renamable = SampleDevice() with { CanRename = true };
+
+        var json = JsonSerializer.Serialize(renamable, options);
+        json.ShouldContain("\"canRename\":true");
+        JsonSerializer.Deserialize<DeviceSnapshot>(json, options).ShouldNotBeNull().CanRename.ShouldBeTrue();
+
+        var fromOlderAgent = json.Replace(",\"canRename\":true", "", StringComparison.Ordinal);
+        fromOlderAgent.ShouldNotContain("canRename");
+        JsonSerializer.Deserialize<DeviceSnapshot>(fromOlderAgent, options).ShouldNotBeNull().CanRename.ShouldBeFalse();
+    }
+
+    [Theory]
+    [MemberData(nameof(OptionSets))]
     public void Agent_info_and_token_status_round_trip(string optionSet)
     {
         var options = Options(optionSet);
