@@ -13,4 +13,8 @@ trap test_postgres_stop EXIT
 test_postgres_start
 
 dotnet test tests/Portal.Tests --no-build -nologo --filter "Category=Benchmark" --logger "console;verbosity=detailed"
-dotnet test e2e --no-build -nologo --filter "Category=Benchmark" --logger "console;verbosity=detailed"
+# One process per benchmark class: the agent keeps a PKCS#11 module loaded for the life of its process, and each class
+# starts its own demo device.
+for benchmark in TokenCareBenchmark BridgeRoundTripBenchmark; do
+  dotnet test e2e --no-build -nologo --filter "Category=Benchmark&FullyQualifiedName~$benchmark" --logger "console;verbosity=detailed"
+done

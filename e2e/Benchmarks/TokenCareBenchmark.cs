@@ -25,8 +25,16 @@ namespace Qtsp.E2E.Benchmarks;
 [Trait("Category", "Benchmark")]
 public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper output)
 {
-    private const int KeyGenerationRuns = 20;
-    private const int SignatureRuns = 100;
+    /// <summary>
+    /// SoftHSM2 as it is (a fast software token), then the simulator's slow-card setting: every chip operation (login,
+    /// key generation, signature) takes 100 ms, the order of a real smart card, so the bridge's cost shows in proportion.
+    /// </summary>
+    private static readonly Setting[] Settings =
+    [
+        new("SoftHSM2 (software token, no chip delay)", null, KeyGenerationRuns: 20, SignatureRuns: 100),
+        new("slow-card setting (100 ms per chip operation)", TimeSpan.FromMilliseconds(100), KeyGenerationRuns: 8, SignatureRuns: 15),
+    ];
+
     private const int WarmUp = 3;
     private const int Rounds = 3;
 
@@ -45,18 +53,31 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
         var keyId = await AuthenticationKeyAsync(page, demo, deviceId, serviceKey);
         using var inProcess = await InProcess.OpenAsync(demo, product.PortalUrl);
 
+        foreach (var setting in Settings)
+        {
+            demo.SetSlowness(setting.ChipDelay);
+            await MeasureAsync(setting, page, device, demo, deviceId, serviceKey, keyId, inProcess);
+        }
+
+        demo.SetSlowness(null);
+        (await demo.ObjectsAsync(DemoDevice.StandardLabel, DemoDevice.Pin)).Count(o => o.Label.StartsWith("p11#", StringComparison.Ordinal)).ShouldBe(0);
+    }
+
+    private async Task MeasureAsync(Setting setting, IPage page, ILocator device, DemoDevice demo, string deviceId, string serviceKey, string keyId, InProcess inProcess)
+    {
+        output.WriteLine($"== {setting.Name}");
         var keyRatios = new List<(Percentiles Bridge, Percentiles Direct)>();
         var signatureRatios = new List<(Percentiles Bridge, Percentiles Direct)>();
         var loginShares = new List<(Percentiles Login, Percentiles Operation)>();
         for (var round = 0; round < Rounds; round++)
         {
             await SettleAsync(page, device);
-            var bridgeKeys = await BridgeKeyGenerationsAsync(page, deviceId, serviceKey);
-            keyRatios.Add((Percentiles.Of(bridgeKeys), Percentiles.Of(inProcess.KeyGenerations())));
-            var signatures = Percentiles.Of(inProcess.Signatures(keyId));
+            var bridgeKeys = await BridgeKeyGenerationsAsync(page, deviceId, serviceKey, setting.KeyGenerationRuns);
+            keyRatios.Add((Percentiles.Of(bridgeKeys), Percentiles.Of(inProcess.KeyGenerations(setting.KeyGenerationRuns))));
+            var signatures = Percentiles.Of(inProcess.Signatures(keyId, setting.SignatureRuns));
             await SettleAsync(page, device);
-            signatureRatios.Add((Percentiles.Of(await BridgeSignaturesAsync(page, deviceId, keyId)), signatures));
-            loginShares.Add((Percentiles.Of(inProcess.LoginPairs()), signatures));
+            signatureRatios.Add((Percentiles.Of(await BridgeSignaturesAsync(page, deviceId, keyId, setting.SignatureRuns)), signatures));
+            loginShares.Add((Percentiles.Of(inProcess.LoginPairs(setting.SignatureRuns)), signatures));
         }
 
         Report("key generation + attested request (EC P-256)", keyRatios);
@@ -68,7 +89,6 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
         }
 
         output.WriteLine(FormattableString.Invariant($"  median ratio {Median(loginShares.Select(s => s.Operation.P50 / Math.Max(0.001, s.Operation.P50 - s.Login.P50))):0.00}x"));
-        (await demo.ObjectsAsync(DemoDevice.StandardLabel, DemoDevice.Pin)).Count(o => o.Label.StartsWith("p11#", StringComparison.Ordinal)).ShouldBe(0);
     }
 
     private void Report(string operation, List<(Percentiles Bridge, Percentiles Direct)> rounds)
@@ -100,7 +120,7 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static Task<double[]> BridgeKeyGenerationsAsync(IPage page, string deviceId, string serviceKey) => page.EvaluateAsync<double[]>(
+    private static Task<double[]> BridgeKeyGenerationsAsync(IPage page, string deviceId, string serviceKey, int runs) => page.EvaluateAsync<double[]>(
         """
         async ([deviceId, runs, warmUp, pin, serviceKeyPublicKey]) => {
           const bridge = await import('/js/agent-bridge.js');
@@ -123,9 +143,9 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
           return times;
         }
         """,
-        new object[] { deviceId, KeyGenerationRuns, WarmUp, DemoDevice.Pin, serviceKey });
+        new object[] { deviceId, runs, WarmUp, DemoDevice.Pin, serviceKey });
 
-    private static Task<double[]> BridgeSignaturesAsync(IPage page, string deviceId, string keyId) => page.EvaluateAsync<double[]>(
+    private static Task<double[]> BridgeSignaturesAsync(IPage page, string deviceId, string keyId, int runs) => page.EvaluateAsync<double[]>(
         """
         async ([deviceId, keyIdHex, runs, warmUp, pin]) => {
           const bridge = await import('/js/agent-bridge.js');
@@ -142,7 +162,7 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
           return times;
         }
         """,
-        new object[] { deviceId, keyId, SignatureRuns, WarmUp, DemoDevice.Pin });
+        new object[] { deviceId, keyId, runs, WarmUp, DemoDevice.Pin });
 
     /// <summary>An authentication key with its certificate in the standard area, made through the bridge like a holder's; its CKA_ID.</summary>
     private static async Task<string> AuthenticationKeyAsync(IPage page, DemoDevice demo, string deviceId, string serviceKey)
@@ -194,20 +214,20 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
             return new InProcess(module, target, scope, logins, demo);
         }
 
-        public double[] KeyGenerations() => Measure(KeyGenerationRuns, () =>
+        public double[] KeyGenerations(int runs) => Measure(runs, () =>
         {
             var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), target.Device.DeviceId, AreaKind.Standard, KeyAlgorithm.EcP256, "Benchmark", null, null, RandomNumberGenerator.GetBytes(32), Codes(DemoDevice.Pin), null, false, demo.ServiceKeyPublicKey);
             return RequestOperations.Create(target, command, scope, TimeProvider.System);
         }, made => CleanupOperations.Delete(target, new ObjectDeletion(target.Device.DeviceId, AreaKind.Standard, [new ObjectRef(ObjectKind.PrivateKey, made.KeyIdHex, made.KeyLabel)], Codes(DemoDevice.Pin), false, WithKeyPairs: true), scope));
 
-        public double[] Signatures(string keyId) => Measure(SignatureRuns, () =>
+        public double[] Signatures(string keyId, int runs) => Measure(runs, () =>
             ChallengeOperations.Sign(target, new ChallengeSignature(target.Device.DeviceId, keyId, RandomNumberGenerator.GetBytes(32), Codes(DemoDevice.Pin), false), scope));
 
-        public double[] LoginPairs()
+        public double[] LoginPairs(int runs)
         {
             using var session = module.OpenSession(target.Slot(AreaKind.Standard), readWrite: false);
             var pin = System.Text.Encoding.UTF8.GetBytes(DemoDevice.Pin);
-            return Measure(SignatureRuns, () =>
+            return Measure(runs, () =>
             {
                 session.Login(CKU.CKU_USER, pin);
                 session.Logout();
@@ -239,6 +259,8 @@ public sealed class TokenCareBenchmark(BrowserFixture browser, ITestOutputHelper
             logins.Dispose();
         }
     }
+
+    private sealed record Setting(string Name, TimeSpan? ChipDelay, int KeyGenerationRuns, int SignatureRuns);
 
     private static int[] Codes(string secret) => secret.Select(c => (int)c).ToArray();
 }
