@@ -11,6 +11,8 @@ using Qtsp.Portal.Features;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
+using MudBlazor;
+using MudBlazor.Services;
 using Radzen;
 
 namespace Qtsp.Portal;
@@ -23,7 +25,7 @@ public static class PortalHost
     {
         var builder = WebApplication.CreateBuilder(args);
 
-        // Serves package and build-time assets (Radzen, blazor.web.js, npm builds) when running from the
+        // Serves package and build-time assets (MudBlazor, blazor.web.js, npm builds) when running from the
         // build output in any environment; a published app has them in wwwroot and this does nothing.
         builder.WebHost.UseStaticWebAssets();
 
@@ -31,6 +33,7 @@ public static class PortalHost
             .AddInteractiveServerComponents()
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 512 * 1024); // device snapshots arrive from the page
         builder.Services.AddRadzenComponents();
+        builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         builder.Services.AddPortalLocalization();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();

@@ -18,6 +18,10 @@ public static class FeatureSetup
 {
     public static IServiceCollection AddPortalFeatures(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<PortalTimeOptions>().Bind(configuration.GetSection(PortalTimeOptions.Section))
+            .Validate(options => TimeZoneInfo.TryFindSystemTimeZoneById(options.TimeZone, out _), "Portal:TimeZone is not a time zone this system knows.")
+            .ValidateOnStart();
+        services.AddSingleton<PortalTime>();
         services.Configure<MailOptions>(configuration.GetSection(MailOptions.Section));
         services.Configure<SupportOptions>(configuration.GetSection(SupportOptions.Section));
         services.Configure<DemoOptions>(configuration.GetSection(DemoOptions.Section));

@@ -1,20 +1,37 @@
-// The Blazor script in use (see eng/BlazorScript.targets) signals the circuit's state only through classes on
-// #components-reconnect-modal; this watches them.
+// Opens and closes the connection-lost dialog as the Blazor script reports the circuit's state.
 const modal = document.getElementById('components-reconnect-modal');
 
 if (modal) {
-  document.getElementById('components-reconnect-retry')?.addEventListener('click', retry);
-  document.getElementById('components-reconnect-reload')?.addEventListener('click', () => location.reload());
+  modal.addEventListener('components-reconnect-state-changed', (event) => {
+    const state = event.detail.state;
+    if (state === 'hide') {
+      modal.close();
+      return;
+    }
 
-  // A reconnect that failed while the tab was in the background is tried again when the user comes back.
-  document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && modal.classList.contains('components-reconnect-failed')) {
-      retry();
+    if (!modal.open) {
+      modal.showModal();
+    }
+
+    if (state === 'failed') {
+      // A reconnect that failed while the tab was in the background is tried again when the user comes back.
+      document.addEventListener('visibilitychange', retryWhenVisible);
     }
   });
+  // Escape must not hide the dialog while the page cannot work.
+  modal.addEventListener('cancel', (event) => event.preventDefault());
+  document.getElementById('components-reconnect-retry')?.addEventListener('click', retry);
+  document.getElementById('components-reconnect-reload')?.addEventListener('click', () => location.reload());
+}
+
+function retryWhenVisible() {
+  if (document.visibilityState === 'visible') {
+    retry();
+  }
 }
 
 async function retry() {
+  document.removeEventListener('visibilitychange', retryWhenVisible);
   try {
     const reconnected = await Blazor.reconnect();
     if (!reconnected) {
@@ -22,6 +39,7 @@ async function retry() {
       location.reload();
     }
   } catch {
-    // Still unreachable; the failed state stays and the button remains.
+    // Still unreachable: the failed state stays, and so does the button.
+    document.addEventListener('visibilitychange', retryWhenVisible);
   }
 }

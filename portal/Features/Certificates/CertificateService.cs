@@ -21,6 +21,7 @@ public sealed class CertificateService(
     AuditTrail audit,
     MailOutbox outbox,
     SupportElevation elevation,
+    PortalTime portalTime,
     TimeProvider time)
 {
     public const int MaxListed = 500;
@@ -109,7 +110,7 @@ public sealed class CertificateService(
                 new { certificate = certificate.Id, certificate.SerialNumber, reason = reason.ToString() });
             outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
                 L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
-                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, certificate.RevokedAtUtc.Value.ToString("u", System.Globalization.CultureInfo.InvariantCulture)]);
+                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(new DateTimeOffset(certificate.RevokedAtUtc.Value, TimeSpan.Zero))]);
             await db.SaveChangesAsync().ConfigureAwait(false);
             return Outcome.Success;
         }).ConfigureAwait(false);

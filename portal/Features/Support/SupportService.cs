@@ -23,6 +23,7 @@ public sealed class SupportService(
     RequestOrigin origin,
     AgentBridge.AgentLinks agentLinks,
     IOptions<SupportOptions> options,
+    PortalTime portalTime,
     TimeProvider time)
 {
     public const string NotStaff = "Support.NotStaff";
@@ -111,7 +112,7 @@ public sealed class SupportService(
                 outbox.Enqueue(db, "support.session.started", email,
                     L["Mail.SupportSession.Subject"],
                     L["Mail.SupportSession.Body", customer.DisplayName, actor.DisplayName, session.Reason,
-                        now.ToString("u", System.Globalization.CultureInfo.InvariantCulture), (int)options.Value.EffectiveLength.TotalMinutes]);
+                        portalTime.Stamp(new DateTimeOffset(now, TimeSpan.Zero)), (int)options.Value.EffectiveLength.TotalMinutes]);
             }
 
             await db.SaveChangesAsync().ConfigureAwait(false);

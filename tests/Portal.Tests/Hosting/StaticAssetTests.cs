@@ -8,8 +8,8 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
     private HttpClient Client => portal.Server.Client;
 
     [Theory]
-    [InlineData("_framework/blazor.web.js", "Blazor")] // extracted at build time (eng/BlazorScript.targets)
-    [InlineData("_content/Radzen.Blazor/Radzen.Blazor.js", "Radzen")] // package asset
+    [InlineData("_framework/blazor.web.js", "components-reconnect-state-changed")] // the .NET 10 script
+    [InlineData("_content/MudBlazor/MudBlazor.min.js", "mudElementRef")] // package asset
     [InlineData("lib/signalr/signalr.min.js", "signalR")] // npm build copied at build time (eng/NpmAssets.targets)
     [InlineData("js/agent-bridge.js", "export function start")] // the portal's own module, by its plain path
     [InlineData("Components/Layout/ReconnectModal.razor.js", "components-reconnect-modal")]
@@ -35,7 +35,7 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
             .ToArray();
 
         references.ShouldContain(r => r.StartsWith("_framework/blazor.web", StringComparison.Ordinal));
-        references.ShouldContain(r => r.StartsWith("_content/Radzen.Blazor/Radzen.Blazor", StringComparison.Ordinal));
+        references.ShouldContain(r => r.StartsWith("_content/MudBlazor/MudBlazor", StringComparison.Ordinal));
         foreach (var reference in references)
         {
             using var response = await Client.GetAsync(reference);
@@ -43,7 +43,16 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
         }
     }
 
-    /// <summary>The Blazor script in use only toggles classes on the modal: the styles must turn them into a message.</summary>
+    /// <summary>The script is the framework package's own, byte for byte: nothing of ours builds or patches it.</summary>
+    [Fact]
+    public async Task Blazor_script_is_the_framework_package_file()
+    {
+        var served = await Client.GetByteArrayAsync("_framework/blazor.web.js");
+
+        served.ShouldBe(await File.ReadAllBytesAsync(FrameworkPackageScript()));
+    }
+
+    /// <summary>The Blazor script puts one state class on the dialog: the styles must turn each into a message.</summary>
     [Fact]
     public async Task Stylesheet_shows_the_reconnect_modal_with_one_message_per_state()
     {
@@ -52,10 +61,9 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
 
         var css = string.Join(' ', (await Client.GetStringAsync(stylesheet)).Split((char[])[' ', '\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries));
 
-        foreach (var state in new[] { "show", "failed", "rejected" })
+        foreach (var (state, text) in new[] { ("show", "show"), ("retrying", "show"), ("paused", "show"), ("failed", "failed"), ("rejected", "rejected"), ("resume-failed", "rejected") })
         {
-            css.ShouldContain($".reconnect-modal.components-reconnect-{state}");
-            css.ShouldContain($".components-reconnect-{state} .reconnect-{state}-text");
+            css.ShouldContain($".components-reconnect-{state} .reconnect-{text}-text");
         }
     }
 
@@ -75,5 +83,15 @@ public sealed class StaticAssetTests(PortalServerFixture portal) : IClassFixture
 
         depth.ShouldBe(0);
         css.ShouldContain(".support-banner {");
+    }
+
+    /// <summary>blazor.web.js in the NuGet package the SDK restored for the portal (its project.assets.json says which).</summary>
+    private static string FrameworkPackageScript()
+    {
+        using var assets = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(Qtsp.TestSupport.RepositoryPaths.Root, "portal", "obj", "project.assets.json")));
+        var library = assets.RootElement.GetProperty("libraries").EnumerateObject()
+            .Single(l => l.Name.StartsWith("Microsoft.AspNetCore.App.Internal.Assets/", StringComparison.OrdinalIgnoreCase));
+        var folders = assets.RootElement.GetProperty("packageFolders").EnumerateObject().Select(f => f.Name);
+        return folders.Select(folder => Path.Combine(folder, library.Value.GetProperty("path").GetString()!, "_framework", "blazor.web.js")).First(File.Exists);
     }
 }

@@ -1,0 +1,34 @@
+using Bunit;
+using Qtsp.Portal.Components.Layout;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Tests.Components;
+
+public sealed class LayoutTests : PortalComponentTest
+{
+    [Fact]
+    public void The_menu_offers_what_the_role_may_open_and_nothing_else()
+    {
+        var holder = Render<NavMenu>(p => p.Add(m => m.Actor, TestActors.Holder()));
+        var support = Render<NavMenu>(p => p.Add(m => m.Actor, TestActors.Support()));
+
+        Links(holder).ShouldBe(["/", "token", "certificates", "requests", "account"], ignoreOrder: true);
+        Links(support).ShouldBe(["/", "support", "account"], ignoreOrder: true);
+        holder.Find("nav").GetAttribute("aria-label").ShouldBe("Hlavní nabídka");
+    }
+
+    [Fact]
+    public void The_header_names_the_account_and_its_roles_in_the_page_s_language()
+    {
+        UseCulture(Qtsp.Portal.Infrastructure.Localization.English);
+
+        var menu = Render<UserMenu>(p => p.Add(m => m.Actor, TestActors.Holder()));
+
+        menu.Find("[data-testid=user-name]").TextContent.ShouldBe("Jana Nováková");
+        menu.Find("[data-testid=sign-out]").TextContent.Trim().ShouldBe("Sign out");
+    }
+
+    private static string[] Links(IRenderedComponent<NavMenu> menu) =>
+        menu.FindAll("a[href]").Select(a => a.GetAttribute("href")!).Select(h => h.Length == 0 ? "/" : h).ToArray();
+}
