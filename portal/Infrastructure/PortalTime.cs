@@ -40,6 +40,18 @@ public sealed class PortalTime
     public string Time(DateTimeOffset instant, IFormatProvider? culture = null) =>
         $"{Local(instant).ToString("t", culture ?? CultureInfo.CurrentCulture)} ({Offset(instant)})";
 
+    /// <summary>A stored instant (the database keeps UTC <see cref="System.DateTime"/>s, whatever their Kind says).</summary>
+    public string Date(DateTime utc, IFormatProvider? culture = null) => Date(AsUtc(utc), culture);
+
+    /// <inheritdoc cref="Date(System.DateTime, IFormatProvider?)"/>
+    public string DateTime(DateTime utc, IFormatProvider? culture = null) => DateTime(AsUtc(utc), culture);
+
+    /// <inheritdoc cref="Date(System.DateTime, IFormatProvider?)"/>
+    public string Time(DateTime utc, IFormatProvider? culture = null) => Time(AsUtc(utc), culture);
+
+    /// <inheritdoc cref="Stamp(DateTimeOffset)"/>
+    public IFormattable Stamp(DateTime utc) => Stamp(AsUtc(utc));
+
     /// <summary>A calendar date with no time of day (a birth date, a certification's end): only the culture's format.</summary>
     public static string Date(DateOnly date, IFormatProvider? culture = null) => date.ToString("d", culture ?? CultureInfo.CurrentCulture);
 
@@ -48,6 +60,8 @@ public sealed class PortalTime
     /// <see cref="DateTime(DateTimeOffset, IFormatProvider?)"/> in the culture the text is formatted with.
     /// </summary>
     public IFormattable Stamp(DateTimeOffset instant) => new Formattable(this, instant);
+
+    private static DateTimeOffset AsUtc(DateTime utc) => new(System.DateTime.SpecifyKind(utc, DateTimeKind.Utc));
 
     private DateTimeOffset Local(DateTimeOffset instant) => TimeZoneInfo.ConvertTime(instant, Zone);
 

@@ -110,7 +110,7 @@ public sealed class CertificateService(
                 new { certificate = certificate.Id, certificate.SerialNumber, reason = reason.ToString() });
             outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
                 L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
-                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(new DateTimeOffset(certificate.RevokedAtUtc.Value, TimeSpan.Zero))]);
+                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(certificate.RevokedAtUtc.Value)]);
             await db.SaveChangesAsync().ConfigureAwait(false);
             return Outcome.Success;
         }).ConfigureAwait(false);

@@ -112,7 +112,7 @@ public sealed class SupportService(
                 outbox.Enqueue(db, "support.session.started", email,
                     L["Mail.SupportSession.Subject"],
                     L["Mail.SupportSession.Body", customer.DisplayName, actor.DisplayName, session.Reason,
-                        portalTime.Stamp(new DateTimeOffset(now, TimeSpan.Zero)), (int)options.Value.EffectiveLength.TotalMinutes]);
+                        portalTime.Stamp(now), (int)options.Value.EffectiveLength.TotalMinutes]);
             }
 
             await db.SaveChangesAsync().ConfigureAwait(false);
