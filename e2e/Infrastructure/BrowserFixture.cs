@@ -11,6 +11,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Two cores running the portal, the agent, SoftHSM2 and Chromium at once: a page may take longer than Playwright's
+        // 5 s default to show what it will show. A test that promises a time limit names it explicitly.
+        Assertions.SetDefaultExpectTimeout(10_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

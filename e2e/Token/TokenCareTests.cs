@@ -209,7 +209,8 @@ public sealed class TokenCareTests(BrowserFixture browser)
         var dialog = new SecretDialog(page.Page);
         await dialog.FillAsync(("pin", DemoDevice.Pin));
         await dialog.SubmitAsync();
-        await Assertions.Expect(page.Page.Locator("[data-testid=secret-dialog-progress]")).ToBeVisibleAsync();
+        // Out while the chip generates the key (after the login, which is slow too), not before the agent reached the device.
+        await Assertions.Expect(page.Page.Locator("[data-testid=secret-dialog-progress]")).ToContainTextAsync(PortalTexts.Czech("TokenCare.Stage.GeneratingKey"));
         demo.Unplug();
 
         await Assertions.Expect(SecretDialog.Notification(page.Page, "odpojeno")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 15_000 });
