@@ -1,0 +1,105 @@
+using Microsoft.Playwright;
+using Qtsp.E2E.Infrastructure;
+using Shouldly;
+
+namespace Qtsp.E2E.Layout;
+
+/// <summary>
+/// Every page each role opens, in Czech and English, at a desktop width and at 800 px: the page never scrolls sideways
+/// (wide tables scroll inside their own box, the menu folds away), the header keeps who is signed in, and nothing shows a
+/// raw resource key. With QTSP_SCREENSHOTS set to a folder, each view is also saved there to be looked at.
+/// </summary>
+[Collection(BrowserTests.Name)]
+public sealed class PageLayoutTests(BrowserFixture browser)
+{
+    private static readonly int[] Widths = [1400, 800];
+    private static readonly string[] Cultures = ["cs", "en"];
+
+    /// <summary>Pages rendered on the server without a circuit (they post forms that change the sign-in).</summary>
+    private static readonly string[] StaticPages = ["/account", "/account/login", "/not-found"];
+
+    [Fact]
+    public async Task Every_page_of_every_role_fits_a_narrow_window_in_both_languages()
+    {
+        await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
+        var views = new List<string>();
+
+        var anonymous = await browser.NewPageAsync();
+        foreach (var path in new[] { "/account/login", "/not-found" })
+        {
+            views.AddRange(await CheckAsync(anonymous, product, "anonymous", path, signedIn: false));
+        }
+
+        var roles = new (DemoAccount Account, string Name, string[] Paths, string? ListPath, string? DetailLink)[]
+        {
+            (product.Accounts.Holder, "holder", ["/", "/token", "/certificates", "/requests", "/account"], "/certificates", "[data-testid=certificate-row] a"),
+            (product.Accounts.Representative, "representative", ["/", "/applicants", "/certificates", "/requests", "/account"], "/applicants", "[data-testid=applicant-link]"),
+            (product.Accounts.Support, "support", ["/", "/support", "/account"], null, null),
+        };
+        foreach (var (account, name, paths, listPath, detailLink) in roles)
+        {
+            var page = await browser.NewPageAsync();
+            await page.SignInAsync(product, account);
+            var all = paths.ToList();
+            if (listPath is not null && detailLink is not null)
+            {
+                await page.GotoAsync(product.PortalUrl + listPath);
+                await page.WaitForInteractiveAsync();
+                var link = page.Locator(detailLink).First;
+                if (await link.CountAsync() > 0)
+                {
+                    all.Add(new Uri(product.PortalUrl + "/" + (await link.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath);
+                }
+            }
+
+            foreach (var path in all)
+            {
+                views.AddRange(await CheckAsync(page, product, name, path, signedIn: true));
+            }
+
+            await page.Context.CloseAsync();
+        }
+
+        views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 15);
+    }
+
+    private static async Task<IEnumerable<string>> CheckAsync(IPage page, ProductUnderTest product, string role, string path, bool signedIn)
+    {
+        var views = new List<string>();
+        foreach (var culture in Cultures)
+        {
+            await page.GotoAsync($"{product.PortalUrl}/culture/{culture}?returnUrl={Uri.EscapeDataString(path)}");
+            if (signedIn && !StaticPages.Contains(path))
+            {
+                await page.WaitForInteractiveAsync();
+            }
+
+            foreach (var width in Widths)
+            {
+                await page.SetViewportSizeAsync(width, 1000);
+                await page.WaitForTimeoutAsync(400); // MudBlazor's breakpoint listener folds the menu away
+                var view = $"{role} {path} {culture} {width}px";
+                var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+                var (scrollWidth, clientWidth) = (widths[0], widths[1]);
+                scrollWidth.ShouldBeLessThanOrEqualTo(clientWidth + 1, $"{view}: the page scrolls sideways");
+                var text = await page.Locator("body").InnerTextAsync();
+                text.ShouldNotMatch(@"\b[A-Z][a-zA-Z]+\.[A-Z][a-zA-Z]+(\.[A-Z][a-zA-Z]+)*\b(?<!\.cz)", $"{view}: a raw resource key on screen");
+                if (signedIn)
+                {
+                    await Assertions.Expect(page.Locator("[data-testid=user-name]")).ToBeVisibleAsync();
+                }
+
+                if (Environment.GetEnvironmentVariable("QTSP_SCREENSHOTS") is { Length: > 0 } folder)
+                {
+                    Directory.CreateDirectory(folder);
+                    var name = $"{role}{path.Replace('/', '_')}-{culture}-{width}.png";
+                    await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
+                }
+
+                views.Add(view);
+            }
+        }
+
+        return views;
+    }
+}
