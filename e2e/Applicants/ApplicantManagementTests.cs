@@ -19,7 +19,8 @@ public sealed class ApplicantManagementTests(BrowserFixture browser) : IAsyncLif
     private static async Task ChooseAsync(IPage page, string dropDownTestId, string text)
     {
         await page.Locator($"[data-testid={dropDownTestId}]").ClickAsync();
-        await page.Locator(".rz-dropdown-item", new PageLocatorOptions { HasTextString = text }).First.ClickAsync();
+        // MudSelect lists its items in a popover at the end of the page.
+        await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = text }).First.ClickAsync();
     }
 
     [Fact]

@@ -61,6 +61,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
         builder.Entity<PortalUser>(user =>
         {
             user.Property(u => u.DisplayName).HasMaxLength(PortalUser.DisplayNameMaxLength);
+            user.Property(u => u.SearchName).HasMaxLength(PortalUser.DisplayNameMaxLength).UseCollation(binaryCollation);
             user.HasOne(u => u.Organisation).WithMany().HasForeignKey(u => u.OrganisationId).OnDelete(DeleteBehavior.Restrict);
             user.HasOne(u => u.Applicant).WithMany().HasForeignKey(u => u.ApplicantId).OnDelete(DeleteBehavior.Restrict);
             user.HasIndex(u => u.ApplicantId).IsUnique();

@@ -7,7 +7,21 @@ public sealed class PortalUser : IdentityUser
 {
     public const int DisplayNameMaxLength = 200;
 
-    public string DisplayName { get; set; } = "";
+    private string _displayName = "";
+
+    /// <summary>Setting the name also sets <see cref="SearchName"/>: no code path can store one without the other.</summary>
+    public string DisplayName
+    {
+        get => _displayName;
+        set
+        {
+            _displayName = value;
+            SearchName = SearchText.Normalize(value);
+        }
+    }
+
+    /// <summary>The display name lower case without diacritics (<see cref="SearchText"/>): what the support search compares with.</summary>
+    public string SearchName { get; set; } = "";
 
     public long? OrganisationId { get; set; }
 

@@ -51,9 +51,10 @@ public sealed class IssuanceInput
     public long? DeviceId { get; set; }
 }
 
-/// <summary>How the applicant list is searched: the seed portal searches by name, employee number or secure device number.</summary>
+/// <summary>How the applicant list is searched: by name, employee number and secure device number at once (the default), or by one of them.</summary>
 public enum ApplicantSearchField
 {
+    All,
     Name,
     EmployeeNumber,
     DeviceSerial,
@@ -69,7 +70,7 @@ public enum ApplicantSort
 
 public sealed record ApplicantQuery(
     string? Search = null,
-    ApplicantSearchField SearchBy = ApplicantSearchField.Name,
+    ApplicantSearchField SearchBy = ApplicantSearchField.All,
     bool? Blocked = null,
     ApplicantSort Sort = ApplicantSort.Name,
     bool Descending = false,

@@ -42,42 +42,15 @@ public sealed class ApplicantService(
         var term = query.Search?.Trim() is { Length: > 0 and <= ApplicantQuery.MaxSearchLength } search ? search : null;
         if (term is not null)
         {
-            switch (query.SearchBy)
+            applicants = query.SearchBy switch
             {
-                case ApplicantSearchField.Name:
-                    var name = SearchText.Normalize(term);
-                    if (name.Length > 0)
-                    {
-                        var end = SearchText.PrefixEnd(name);
-                        // "Novák J…" or "Jan Nov…": a range on each name index. SQLite runs an OR of the two ranges as two index
-                        // searches (MULTI-INDEX OR); PostgreSQL instead walks the whole organisation in name order, so there the
-                        // two ranges are united (measured: tests/Portal.Tests/Benchmarks/ApplicantSearchBenchmark).
-                        if (db.Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL")
-                        {
-                            applicants = applicants.Where(a => a.SearchName.CompareTo(name) >= 0 && a.SearchName.CompareTo(end) < 0)
-                                .Union(applicants.Where(a => a.SearchNameReversed.CompareTo(name) >= 0 && a.SearchNameReversed.CompareTo(end) < 0));
-                        }
-                        else
-                        {
-                            applicants = applicants.Where(a =>
-                                (a.SearchName.CompareTo(name) >= 0 && a.SearchName.CompareTo(end) < 0)
-                                || (a.SearchNameReversed.CompareTo(name) >= 0 && a.SearchNameReversed.CompareTo(end) < 0));
-                        }
-                    }
-
-                    break;
-                case ApplicantSearchField.EmployeeNumber:
-                    var number = term.ToUpperInvariant();
-                    var numberEnd = number + char.MaxValue;
-                    applicants = applicants.Where(a => a.EmployeeNumber != null && a.EmployeeNumber.CompareTo(number) >= 0 && a.EmployeeNumber.CompareTo(numberEnd) < 0);
-                    break;
-                case ApplicantSearchField.DeviceSerial:
-                    var serial = NormalizeSerial(term);
-                    var serialEnd = serial + char.MaxValue;
-                    applicants = applicants.Where(a => db.DeviceBindings.Any(b => b.ApplicantId == a.Id
-                        && b.Device.SerialNumber.CompareTo(serial) >= 0 && b.Device.SerialNumber.CompareTo(serialEnd) < 0));
-                    break;
-            }
+                // Whatever the term is, one query: a union of the three searches (each stays an index range).
+                ApplicantSearchField.All => new[] { ApplicantSearchField.Name, ApplicantSearchField.EmployeeNumber, ApplicantSearchField.DeviceSerial }
+                    .Select(field => Matching(db, applicants, term, field))
+                    .OfType<IQueryable<Applicant>>()
+                    .Aggregate((IQueryable<Applicant>?)null, (all, next) => all is null ? next : all.Union(next)) ?? applicants.Where(_ => false),
+                var field => Matching(db, applicants, term, field) ?? applicants,
+            };
         }
 
         if (query.Blocked is bool blocked)
@@ -114,6 +87,47 @@ public sealed class ApplicantService(
         return new ApplicantSearchResult(
             rows.Select(r => new ApplicantRow(r.Id, r.FirstName, r.LastName, r.Email, r.EmployeeNumber, r.IsBlocked, r.Organisation, [.. serials[r.Id].Order(StringComparer.Ordinal)])).ToArray(),
             total);
+    }
+
+    /// <summary>The applicants whose <paramref name="field"/> starts with <paramref name="term"/>; null when the term cannot match that field.</summary>
+    private static IQueryable<Applicant>? Matching(PortalDbContext db, IQueryable<Applicant> applicants, string term, ApplicantSearchField field)
+    {
+        switch (field)
+        {
+            case ApplicantSearchField.Name:
+                var name = SearchText.Normalize(term);
+                if (name.Length == 0)
+                {
+                    return null;
+                }
+
+                var end = SearchText.PrefixEnd(name);
+                // "Novák J…" or "Jan Nov…": a range on each name index. SQLite runs an OR of the two ranges as two index
+                // searches (MULTI-INDEX OR); PostgreSQL instead walks the whole organisation in name order, so there the
+                // two ranges are united (measured: tests/Portal.Tests/Benchmarks/ApplicantSearchBenchmark).
+                return db.Database.ProviderName == "Npgsql.EntityFrameworkCore.PostgreSQL"
+                    ? applicants.Where(a => a.SearchName.CompareTo(name) >= 0 && a.SearchName.CompareTo(end) < 0)
+                        .Union(applicants.Where(a => a.SearchNameReversed.CompareTo(name) >= 0 && a.SearchNameReversed.CompareTo(end) < 0))
+                    : applicants.Where(a =>
+                        (a.SearchName.CompareTo(name) >= 0 && a.SearchName.CompareTo(end) < 0)
+                        || (a.SearchNameReversed.CompareTo(name) >= 0 && a.SearchNameReversed.CompareTo(end) < 0));
+            case ApplicantSearchField.EmployeeNumber:
+                var number = term.ToUpperInvariant();
+                var numberEnd = number + char.MaxValue;
+                return applicants.Where(a => a.EmployeeNumber != null && a.EmployeeNumber.CompareTo(number) >= 0 && a.EmployeeNumber.CompareTo(numberEnd) < 0);
+            case ApplicantSearchField.DeviceSerial:
+                var serial = NormalizeSerial(term);
+                if (serial.Length == 0)
+                {
+                    return null;
+                }
+
+                var serialEnd = serial + char.MaxValue;
+                return applicants.Where(a => db.DeviceBindings.Any(b => b.ApplicantId == a.Id
+                    && b.Device.SerialNumber.CompareTo(serial) >= 0 && b.Device.SerialNumber.CompareTo(serialEnd) < 0));
+            default:
+                return null;
+        }
     }
 
     public static string NormalizeSerial(string serial) => new string(serial.Where(c => !char.IsWhiteSpace(c)).ToArray()).ToUpperInvariant();

@@ -44,13 +44,15 @@ public sealed class SupportService(
         }
 
         var upper = clean.ToUpperInvariant();
+        // Names in the form they are stored for searching: "novák", "NOVAK" and "Novák" find the same people.
+        var name = SearchText.Normalize(clean);
         return await data.RunAsync<IReadOnlyList<CustomerAccount>>(async db =>
         {
             var customers = db.Users.AsNoTracking()
                 .Where(u => db.UserRoles.Any(r => r.UserId == u.Id && db.Roles.Any(role => role.Id == r.RoleId && CustomerRoles.Contains(role.Name!))))
                 .Where(u => !db.UserRoles.Any(r => r.UserId == u.Id && db.Roles.Any(role => role.Id == r.RoleId && StaffRoles.Contains(role.Name!))))
                 .Where(u => u.Id != actor.UserId)
-                .Where(u => u.NormalizedUserName!.Contains(upper) || u.NormalizedEmail!.Contains(upper) || u.DisplayName.Contains(clean) || (u.Organisation != null && (u.Organisation.ContractNumber == clean || u.Organisation.Name.Contains(clean))));
+                .Where(u => u.NormalizedUserName!.Contains(upper) || u.NormalizedEmail!.Contains(upper) || (name.Length > 0 && u.SearchName.Contains(name)) || (u.Organisation != null && (u.Organisation.ContractNumber == clean || u.Organisation.Name.Contains(clean))));
             var found = await customers
                 .OrderBy(u => u.DisplayName).ThenBy(u => u.UserName)
                 .Take(MaxResults)

@@ -223,6 +223,28 @@ public sealed class ApplicantManagementTests(BothProviders portals) : IClassFixt
         (await Search(new(new string('a', 500)))).Total.ShouldBeGreaterThan(0, "an over-long search is ignored, not an error");
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_default_search_finds_by_name_employee_number_and_device_serial_at_once(DatabaseProvider provider)
+    {
+        var (data, organisation, representative) = await RepresentativeAsync(provider);
+        var number = TestData.Unique("ZQ-").ToUpperInvariant();
+        var byNumber = await data.ApplicantAsync(organisation, "Bohumil", "Hrabal", employeeNumber: number);
+        var bySerial = await data.ApplicantAsync(organisation, "Ota", "Pavel");
+        var device = await data.DeviceAsync(bySerial, serial: TestData.Unique("QQTOKEN").ToUpperInvariant());
+        var byName = await data.ApplicantAsync(organisation, "Qqtokenka", "Zkoušková");
+
+        async Task<ApplicantSearchResult> Search(string term) =>
+            await data.AsAsync<ApplicantService, ApplicantSearchResult>(representative, s => s.SearchAsync(new ApplicantQuery(term)));
+
+        (await Search(number[..6].ToLowerInvariant())).Items.ShouldHaveSingleItem().Id.ShouldBe(byNumber.Id);
+        (await Search(device.SerialNumber)).Items.ShouldHaveSingleItem().Id.ShouldBe(bySerial.Id);
+        var both = await Search("qqtoken");
+        both.Items.Select(i => i.Id).ShouldBe([bySerial.Id, byName.Id], ignoreOrder: true);
+        both.Total.ShouldBe(2);
+        (await Search("hrabal")).Items.ShouldHaveSingleItem().Id.ShouldBe(byNumber.Id);
+    }
+
     private sealed class FieldErrorComparer : IEqualityComparer<FieldError>
     {
         public bool Equals(FieldError? x, FieldError? y) => x?.Field == y?.Field && x?.MessageKey == y?.MessageKey;
