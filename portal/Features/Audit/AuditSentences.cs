@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Localization;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Resources;
 

@@ -1,5 +1,6 @@
 using Bunit;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Tests.Components;
 using Qtsp.Portal.Tests.Localization;

@@ -15,11 +15,11 @@ public sealed class CertificateComponentTests : PortalComponentTest
     {
         var texts = Services.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<Qtsp.Portal.Resources.Strings>>();
 
-        RevocationReasons.Text(texts, "AffiliationChanged").ShouldNotContain("AffiliationChanged");
-        RevocationReasons.Text(texts, "AffiliationChanged").ShouldBe(Texts.Get("Certificates.Reason.AffiliationChanged", Qtsp.Portal.Infrastructure.Localization.Czech));
-        RevocationReasons.Text(texts, "SomethingElse").ShouldBe(Texts.Get("Certificates.Reason.Unspecified", Qtsp.Portal.Infrastructure.Localization.Czech));
+        texts[RevocationReasonTexts.Key("AffiliationChanged")].Value.ShouldNotContain("AffiliationChanged");
+        texts[RevocationReasonTexts.Key("AffiliationChanged")].Value.ShouldBe(Texts.Get("Certificates.Reason.AffiliationChanged", Qtsp.Portal.Infrastructure.Localization.Czech));
+        texts[RevocationReasonTexts.Key("SomethingElse")].Value.ShouldBe(Texts.Get("Certificates.Reason.Unspecified", Qtsp.Portal.Infrastructure.Localization.Czech));
         UseCulture(Qtsp.Portal.Infrastructure.Localization.English);
-        RevocationReasons.Text(texts, "KeyCompromise").ShouldBe("Key compromise (device lost or stolen)");
+        texts[RevocationReasonTexts.Key("KeyCompromise")].Value.ShouldBe("Key compromise (device lost or stolen)");
     }
 
     [Fact]

@@ -50,7 +50,6 @@ public sealed partial class LocalizerKeyTests
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
         ["Certificates.Reason.{r}"] = Enum.GetNames<RevocationReason>(),
-        ["Certificates.Reason.{reason}"] = Enum.GetNames<RevocationReason>(),
         ["Certificates.Type.{certificate.Type}"] = Enum.GetNames<CertificateType>(),
         ["Certificates.Type.{request.Type}"] = Enum.GetNames<CertificateType>(),
         ["Certificates.Type.{t}"] = Enum.GetNames<CertificateType>(),

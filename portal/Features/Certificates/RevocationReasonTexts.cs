@@ -1,6 +1,4 @@
-using Qtsp.Portal.Features.Certificates;
-
-namespace Qtsp.Portal.Features.Audit;
+namespace Qtsp.Portal.Features.Certificates;
 
 /// <summary>
 /// The one mapping of revocation reasons to their text keys, for every page and sentence that names a reason (the
