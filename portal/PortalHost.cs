@@ -34,6 +34,7 @@ public static class PortalHost
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 512 * 1024); // device snapshots arrive from the page
         builder.Services.AddRadzenComponents();
         builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
+        builder.Services.AddTransient<MudLocalizer, PortalMudLocalizer>();
         builder.Services.AddPortalLocalization();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();

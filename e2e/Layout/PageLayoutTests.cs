@@ -45,11 +45,10 @@ public sealed class PageLayoutTests(BrowserFixture browser)
             {
                 await page.GotoAsync(product.PortalUrl + listPath);
                 await page.WaitForInteractiveAsync();
+                // The demo data gives each of these roles at least one record to open (a grid may load after the page).
                 var link = page.Locator(detailLink).First;
-                if (await link.CountAsync() > 0)
-                {
-                    all.Add(new Uri(product.PortalUrl + "/" + (await link.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath);
-                }
+                await link.WaitForAsync();
+                all.Add(new Uri(product.PortalUrl + "/" + (await link.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath);
             }
 
             foreach (var path in all)

@@ -29,6 +29,7 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddLocalization();
         Services.AddMudServices();
+        Services.AddTransient<MudBlazor.MudLocalizer, PortalMudLocalizer>();
         Services.AddSingleton(TimeProvider.System);
         Services.AddSingleton(Options.Create(new PortalTimeOptions()));
         Services.AddSingleton<PortalTime>();
