@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Features.Account;
+
+public sealed partial class AccountPage
+{
+    [SupplyParameterFromForm]
+    private PasswordInput Input { get; set; } = default!;
+
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
+    private Actor? _actor;
+    private bool _secondFactor;
+    private string? _message;
+
+    protected override void OnInitialized() => Input ??= new();
+    private bool _ok;
+
+    protected override async Task OnInitializedAsync()
+    {
+        _actor = await Current.RequireAsync();
+        if (_actor.Support is null && await Users.FindByIdAsync(_actor.UserId) is { } user)
+        {
+            _secondFactor = await Users.GetTwoFactorEnabledAsync(user);
+        }
+    }
+
+    private async Task ChangeAsync()
+    {
+        if (_actor is null || _actor.Support is not null || await Users.FindByIdAsync(_actor.UserId) is not { } user)
+        {
+            return;
+        }
+
+        if (string.IsNullOrEmpty(Input.Current) || string.IsNullOrEmpty(Input.New) || Input.New.Length > AccountSetup.PasswordMaxLength || Input.Current.Length > AccountSetup.PasswordMaxLength)
+        {
+            _message = L["Account.PasswordInvalid"];
+            return;
+        }
+
+        if (Input.New != Input.Confirm)
+        {
+            _message = L["Account.PasswordMismatch"];
+            return;
+        }
+
+        var result = await Users.ChangePasswordAsync(user, Input.Current, Input.New);
+        if (!result.Succeeded)
+        {
+            // Identity's error codes, mapped to texts; its English descriptions are not shown.
+            _message = result.Errors.Any(e => e.Code == "PasswordMismatch") ? L["Account.CurrentPasswordWrong"] : L["Account.PasswordPolicyFailed", 12];
+            return;
+        }
+
+        // A new cookie for the new security stamp, keeping the second factor the session was signed in with.
+        var methods = HttpContext!.User.FindAll(PortalClaims.AuthenticationMethods).Select(c => new System.Security.Claims.Claim(c.Type, c.Value)).ToArray();
+        await SignIn.SignInWithClaimsAsync(user, isPersistent: false, methods);
+        await Audit.RecordAsync(_actor, AuditActions.PasswordChanged, AuditSubjects.User(_actor.UserName));
+        _message = L["Account.PasswordChanged"];
+        _ok = true;
+    }
+
+    private sealed class PasswordInput
+    {
+        public string? Current { get; set; }
+
+        public string? New { get; set; }
+
+        public string? Confirm { get; set; }
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Features.Account;
+
+public sealed partial class LoginPage
+{
+    [SupplyParameterFromForm]
+    private LoginInput Input { get; set; } = default!;
+
+    [SupplyParameterFromQuery]
+    private string? ReturnUrl { get; set; }
+
+    /// <summary>Set when an open page's sign-in ran out (SessionWatch): say so, and that what was typed is kept.</summary>
+    [SupplyParameterFromQuery]
+    private bool? Expired { get; set; }
+
+    private string? _message;
+
+    protected override void OnInitialized() => Input ??= new();
+
+    private async Task SubmitAsync()
+    {
+        var userName = Input.UserName?.Trim() ?? "";
+        var password = Input.Password ?? "";
+        if (userName.Length == 0 || password.Length == 0)
+        {
+            _message = L["Login.Missing"];
+            return;
+        }
+
+        if (userName.Length > AccountSetup.UserNameMaxLength || password.Length > AccountSetup.PasswordMaxLength)
+        {
+            _message = L["Login.Failed"];
+            return;
+        }
+
+        Microsoft.AspNetCore.Identity.SignInResult result;
+        try
+        {
+            result = await SignIn.PasswordSignInAsync(userName, password, isPersistent: false, lockoutOnFailure: true);
+        }
+        catch (Exception exception) when (DataAccess.IsUnavailable(exception))
+        {
+            _message = L["Data.Unavailable"];
+            return;
+        }
+
+        if (result.Succeeded)
+        {
+            await Audit.RecordAsync(userName, null, null, AuditActions.SignedIn, AuditSubjects.User(userName), new { secondFactor = false });
+            Navigation.NavigateTo(AccountPaths.LocalOrHome(ReturnUrl), forceLoad: true);
+        }
+        else if (result.RequiresTwoFactor)
+        {
+            Navigation.NavigateTo($"account/two-factor?returnUrl={Uri.EscapeDataString(AccountPaths.LocalOrHome(ReturnUrl))}", forceLoad: true);
+        }
+        else if (result.IsLockedOut)
+        {
+            await Audit.RecordAsync(userName, null, null, AuditActions.LockedOut, AuditSubjects.User(userName));
+            _message = L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes];
+        }
+        else
+        {
+            await Audit.RecordAsync(userName, null, null, AuditActions.SignInFailed, AuditSubjects.User(userName));
+            _message = L["Login.Failed"];
+        }
+    }
+
+    private sealed class LoginInput
+    {
+        public string? UserName { get; set; }
+
+        public string? Password { get; set; }
+    }
+}

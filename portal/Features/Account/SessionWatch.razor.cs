@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Features.Account;
+
+public sealed partial class SessionWatch
+{
+    public const string ModulePath = "./js/session-activity.js";
+
+    private readonly CancellationTokenSource _stop = new();
+    private DotNetObjectReference<SessionWatch>? _self;
+    private IJSObjectReference? _module;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+
+        _self = DotNetObjectReference.Create(this);
+        try
+        {
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
+            await _module.InvokeVoidAsync("watch", _self, (int)Options.Value.ReportInterval.TotalMilliseconds);
+        }
+        catch (JSDisconnectedException)
+        {
+            return;
+        }
+
+        _ = WatchAsync();
+    }
+
+    [JSInvokable]
+    public void UserActive() => Activity.Touch();
+
+    private async Task WatchAsync()
+    {
+        using var timer = new PeriodicTimer(Options.Value.CheckInterval, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                if (Activity.ExpiresNow())
+                {
+                    await InvokeAsync(ExpireAsync);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ExpireAsync()
+    {
+        var actor = Current.LastResolved;
+        try
+        {
+            if (_module is not null)
+            {
+                await _module.InvokeVoidAsync("commitInput");
+            }
+
+            await Drafts.SaveOpenFormsAsync();
+        }
+        catch (JSDisconnectedException)
+        {
+            return; // the page is gone already: nothing to keep, nowhere to go
+        }
+
+        if (actor is not null)
+        {
+            await AgentLinks.CloseAllOfAsync(actor.Support?.StaffUserId ?? actor.UserId);
+            try
+            {
+                await Audit.RecordAsync(actor, AuditActions.SessionExpired, AuditSubjects.User(actor.UserName), new { idle = Options.Value.IdleTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture) });
+            }
+            catch (DataUnavailableException)
+            {
+                LogExpiryNotRecorded(Log);
+            }
+        }
+
+        var here = "/" + Navigation.ToBaseRelativePath(Navigation.Uri);
+        Navigation.NavigateTo($"account/login?expired=true&returnUrl={Uri.EscapeDataString(here)}", forceLoad: true);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _stop.Dispose();
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("stop");
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+            }
+        }
+
+        _self?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The expiry of a sign-in could not be recorded: the database is unavailable.")]
+    private static partial void LogExpiryNotRecorded(ILogger logger);
+}
