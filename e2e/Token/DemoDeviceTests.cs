@@ -34,6 +34,21 @@ public sealed class DemoDeviceTests(BrowserFixture browser) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task At_800_pixels_nothing_overflows_and_the_module_path_waits_in_the_diagnostics()
+    {
+        var page = new TokenPage(await browser.NewPageAsync());
+        await page.Page.SetViewportSizeAsync(800, 1000);
+        await page.OpenAsync(_product);
+        await Assertions.Expect(page.Area("Qualified").Locator("[data-testid=certificate]")).ToHaveCountAsync(1);
+
+        (await page.Page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= document.documentElement.clientWidth")).ShouldBeTrue("the page scrolls sideways");
+        var module = page.Devices.First.Locator("[data-testid=device-module]");
+        await Assertions.Expect(module).Not.ToBeVisibleAsync();
+        await page.Devices.First.Locator("[data-testid=device-diagnostics] summary").ClickAsync();
+        await Assertions.Expect(module).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task ListsExactlyWhatPkcs11ToolListsOnEachArea()
     {
         var page = new TokenPage(await browser.NewPageAsync());

@@ -31,6 +31,6 @@ public sealed class SecretDialog(IPage page)
         await Assertions.Expect(Root).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
     }
 
-    /// <summary>A Radzen notification saying <paramref name="text"/>: what the page tells the user after an operation.</summary>
-    public static ILocator Notification(IPage page, string text) => page.Locator(".rz-notification-item", new PageLocatorOptions { HasText = text });
+    /// <summary>A MudBlazor snackbar saying <paramref name="text"/>: what the page tells the user after an operation.</summary>
+    public static ILocator Notification(IPage page, string text) => page.Locator(".mud-snackbar", new PageLocatorOptions { HasText = text });
 }

@@ -117,6 +117,26 @@ public sealed class TokenCareTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task A_long_new_pin_typed_twice_is_cut_to_the_same_length_in_both_fields()
+    {
+        await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
+        var page = new TokenPage(await browser.NewPageAsync());
+        await page.OpenAsync(product);
+        var dialog = new SecretDialog(page.Page);
+        var tooLong = new string('7', 40);
+
+        await page.Area("Standard").Locator("[data-testid=action-change-pin]").ClickAsync();
+        await dialog.FillAsync(("new", tooLong), ("repeat", tooLong));
+
+        var maxLength = await dialog.Root.Locator("input[name=new]").GetAttributeAsync("maxlength");
+        maxLength.ShouldNotBeNull();
+        (await dialog.Root.Locator("input[name=repeat]").GetAttributeAsync("maxlength")).ShouldBe(maxLength);
+        (await dialog.Root.Locator("input[name=repeat]").InputValueAsync()).ShouldBe(await dialog.Root.Locator("input[name=new]").InputValueAsync());
+        await dialog.CancelAsync();
+        await Assertions.Expect(dialog.Root).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_pin_the_device_says_must_be_changed_is_flagged_with_the_reason_and_the_change_clears_it()
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();

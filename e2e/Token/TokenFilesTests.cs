@@ -61,7 +61,7 @@ public sealed class TokenFilesTests(BrowserFixture browser)
         await page.OpenAsync(product);
 
         await page.Page.Locator("[data-testid=action-rename]").ClickAsync();
-        var label = page.Page.Locator("[data-testid=rename-label] , input.rz-textbox").First;
+        var label = page.Page.Locator("input[data-testid=rename-label]");
         await label.FillAsync("Nový");
         await Assertions.Expect(page.Page.Locator("[data-testid=rename-warning]")).ToBeVisibleAsync();
         await Assertions.Expect(page.Page.Locator("[data-testid=rename-save]")).ToBeDisabledAsync();

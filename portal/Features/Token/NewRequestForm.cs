@@ -1,21 +1,53 @@
-using System.ComponentModel.DataAnnotations;
+using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Infrastructure;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Portal.Features.Token;
 
-/// <summary>What the holder enters for a new request (seed guide: name, e-mail; the PINs come later, in the device's own dialog).</summary>
+/// <summary>
+/// What the holder enters for a new request (seed guide: name, e-mail; the PINs come later, in the device's own dialog).
+/// The name goes into the request's subject: it follows the applicant form's name rules (<see cref="InputRules"/>).
+/// </summary>
 public sealed class NewRequestForm
 {
+    public const int NameMaxLength = 64;
+    public const int EmailMaxLength = 128;
+
     public KeyAlgorithm Algorithm { get; set; } = KeyAlgorithm.Rsa2048;
 
-    [Required(ErrorMessage = "TokenCare.Request.NameRequired")]
-    [StringLength(64, ErrorMessage = "TokenCare.Request.NameTooLong")]
     public string CommonName { get; set; } = "";
 
-    [EmailAddress(ErrorMessage = "TokenCare.Request.EmailInvalid")]
-    [StringLength(128, ErrorMessage = "TokenCare.Request.EmailInvalid")]
     public string? Email { get; set; }
 
-    [RegularExpression("^[A-Z]{2}$", ErrorMessage = "TokenCare.Request.CountryInvalid")]
     public string? Country { get; set; } = "CZ";
+
+    public static IReadOnlyList<FieldError> NameProblems(string? name)
+    {
+        var errors = new List<FieldError>();
+        InputRules.PersonName(errors, nameof(CommonName), name, NameMaxLength);
+        return errors;
+    }
+
+    public static IReadOnlyList<FieldError> EmailProblems(string? email)
+    {
+        var errors = new List<FieldError>();
+        InputRules.EmailAddress(errors, nameof(Email), email, EmailMaxLength, required: false);
+        return errors;
+    }
+
+    public static IReadOnlyList<FieldError> CountryProblems(string? country) =>
+        InputRules.Clean(country) is { } code && (code.Length != 2 || !code.All(char.IsAsciiLetter))
+            ? [new FieldError(nameof(Country), "TokenCare.Request.CountryInvalid")]
+            : [];
+
+    public IReadOnlyList<FieldError> Problems() => [.. NameProblems(CommonName), .. EmailProblems(Email), .. CountryProblems(Country)];
+
+    /// <summary>The form as the request gets it: trimmed, empty optional values left out, the country in capitals.</summary>
+    public NewRequestForm Cleaned() => new()
+    {
+        Algorithm = Algorithm,
+        CommonName = CommonName.Trim(),
+        Email = InputRules.Clean(Email),
+        Country = InputRules.Clean(Country)?.ToUpperInvariant(),
+    };
 }

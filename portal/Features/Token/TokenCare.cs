@@ -5,7 +5,7 @@ using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Resources;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
-using Radzen;
+using MudBlazor;
 
 namespace Qtsp.Portal.Features.Token;
 
@@ -17,7 +17,7 @@ public sealed class TokenCare(
     AgentBridge.AgentBridge bridge,
     TokenDialogs dialogs,
     IServiceKeyRegistry serviceKeys,
-    NotificationService notifications,
+    ISnackbar snackbar,
     CurrentActor actors,
     AuditTrail audit,
     IStringLocalizer<Strings> l)
@@ -128,19 +128,17 @@ public sealed class TokenCare(
 
     private void Tell<T>(AgentError? error, DeviceSnapshot device, Func<T?, string> success, bool ok, T? value = default)
     {
+        // One message per device at a time: a later success replaces the error of an earlier try, nothing piles up.
+        var key = $"token-care:{device.DeviceId}";
+        snackbar.RemoveByKey(key);
         if (ok)
         {
-            notifications.Notify(NotificationSeverity.Success, success(value), duration: 6000);
+            snackbar.Add(success(value), Severity.Success, options => options.VisibleStateDuration = 6000, key);
             return;
         }
 
-        notifications.Notify(new NotificationMessage
-        {
-            Severity = error?.Code is AgentErrorCode.Cancelled ? NotificationSeverity.Info : NotificationSeverity.Error,
-            Summary = l["TokenCare.Error.Summary"],
-            Detail = Describe(error!, device),
-            Duration = 20000,
-        });
+        var severity = error?.Code is AgentErrorCode.Cancelled ? Severity.Info : Severity.Error;
+        snackbar.Add($"{l["TokenCare.Error.Summary"]}: {Describe(error!, device)}", severity, options => options.VisibleStateDuration = 20000, key);
     }
 
     /// <summary>What went wrong and what to do, in the user's language.</summary>

@@ -16,24 +16,17 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
         var name = Name(kind);
-        var policy = Policy(model, area, kind);
         var status = kind == area.UserPin.Kind ? area.UserPin : area.SoPin;
-        return new SecretOperation(
+        var replacement = NewValue("new", l["TokenCare.Field.New", name], Policy(model, area, kind));
+        var fields = new SecretFields<PinChange>()
+            .Add(Field("current", l["TokenCare.Field.Current", name]), c => c.Current)
+            .Add(replacement, c => c.Replacement)
+            .Confirm(Repeat("repeat", l["TokenCare.Field.Repeat", name], replacement));
+        return Operation(
             AgentHubContract.ChangePin,
             new PinChange(device.DeviceId, area.Kind, kind, [], [], false),
-            new Dictionary<string, string> { ["current"] = "current", ["new"] = "replacement" },
-            Dialog(
-                l["TokenCare.ChangePin.Title", name],
-                l["TokenCare.ChangePin.Intro"],
-                null,
-                [
-                    Field("current", l["TokenCare.Field.Current", name]),
-                    NewValue("new", l["TokenCare.Field.New", name], policy),
-                    Repeat("repeat", l["TokenCare.Field.Repeat", name], "new"),
-                ],
-                finalTryOf: status,
-                submit: l["TokenCare.Submit.Change"],
-                model: model));
+            fields,
+            Dialog(l["TokenCare.ChangePin.Title", name], l["TokenCare.ChangePin.Intro"], null, fields.Fields, status, l["TokenCare.Submit.Change"], model));
     }
 
     public SecretOperation Unblock(DeviceSnapshot device, AreaSnapshot area)
@@ -41,33 +34,27 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         var model = DeviceModelCatalogue.ById(device.ModelId);
         var pin = Name(area.UserPin.Kind);
         var unblocker = Name(area.SoPin.Kind);
-        var policy = Policy(model, area, area.UserPin.Kind);
-        return new SecretOperation(
+        var newPin = NewValue("new", l["TokenCare.Field.New", pin], Policy(model, area, area.UserPin.Kind));
+        var fields = new SecretFields<PinUnblock>()
+            .Add(Field("code", unblocker), c => c.UnblockCode)
+            .Add(newPin, c => c.NewPin)
+            .Confirm(Repeat("repeat", l["TokenCare.Field.Repeat", pin], newPin));
+        return Operation(
             AgentHubContract.UnblockPin,
             new PinUnblock(device.DeviceId, area.Kind, [], [], false),
-            new Dictionary<string, string> { ["code"] = "unblockCode", ["new"] = "newPin" },
-            Dialog(
-                l["TokenCare.Unblock.Title", pin],
-                l["TokenCare.Unblock.Intro", pin, unblocker],
-                null,
-                [
-                    Field("code", unblocker),
-                    NewValue("new", l["TokenCare.Field.New", pin], policy),
-                    Repeat("repeat", l["TokenCare.Field.Repeat", pin], "new"),
-                ],
-                finalTryOf: area.SoPin,
-                submit: l["TokenCare.Submit.Unblock"],
-                model: model));
+            fields,
+            Dialog(l["TokenCare.Unblock.Title", pin], l["TokenCare.Unblock.Intro", pin, unblocker], null, fields.Fields, area.SoPin, l["TokenCare.Submit.Unblock"], model));
     }
 
     public SecretOperation Login(DeviceSnapshot device, AreaSnapshot area)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
-        return new SecretOperation(
+        var fields = new SecretFields<AreaLogin>().Add(Field("pin", Name(area.UserPin.Kind)), c => c.Pin);
+        return Operation(
             AgentHubContract.Login,
             new AreaLogin(device.DeviceId, area.Kind, [], false),
-            new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Login.Title"], l["TokenCare.Login.Intro"], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Login"], model));
+            fields,
+            Dialog(l["TokenCare.Login.Title"], l["TokenCare.Login.Intro"], null, fields.Fields, area.UserPin, l["TokenCare.Submit.Login"], model));
     }
 
     public SecretOperation CreateRequest(DeviceSnapshot device, AreaSnapshot area, KeyRequestCommand command)
@@ -75,24 +62,22 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         var model = DeviceModelCatalogue.ById(device.ModelId);
         var standard = device.Areas.First(a => a.Kind == AreaKind.Standard);
         var qualified = area.Kind == AreaKind.Qualified;
-        List<SecretField> fields = [Field("pin", Name(standard.UserPin.Kind))];
-        var secrets = new Dictionary<string, string> { ["pin"] = "pin" };
+        var fields = new SecretFields<KeyRequestCommand>().Add(Field("pin", Name(standard.UserPin.Kind)), c => c.Pin);
         if (qualified)
         {
-            fields.Add(Field("qpin", Name(area.UserPin.Kind)) with { Hint = l["TokenCare.Request.QPinHint"] });
-            secrets["qpin"] = "qualifiedPin";
+            fields.Add(Field("qpin", Name(area.UserPin.Kind)) with { Hint = l["TokenCare.Request.QPinHint"] }, c => c.QualifiedPin);
         }
 
         var worstPin = qualified && area.UserPin.State == PinState.FinalTry ? area.UserPin : standard.UserPin;
-        return new SecretOperation(
+        return Operation(
             AgentHubContract.CreateKeyRequest,
             command,
-            secrets,
+            fields,
             Dialog(
                 l["TokenCare.Request.Title"],
                 qualified ? l["TokenCare.Request.IntroQualified"] : l["TokenCare.Request.IntroStandard"],
                 null,
-                fields,
+                fields.Fields,
                 worstPin,
                 l["TokenCare.Submit.Generate"],
                 model,
@@ -103,74 +88,74 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
     public SecretOperation Install(DeviceSnapshot device, AreaSnapshot area, byte[] certificate)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
-        return new SecretOperation(
+        var fields = new SecretFields<CertificateInstall>().Add(Field("pin", Name(area.UserPin.Kind)), c => c.Pin);
+        return Operation(
             AgentHubContract.InstallCertificate,
             new CertificateInstall(device.DeviceId, area.Kind, certificate, [], false),
-            new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Install.Title"], l["TokenCare.Install.Intro"], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Install"], model));
+            fields,
+            Dialog(l["TokenCare.Install.Title"], l["TokenCare.Install.Intro"], null, fields.Fields, area.UserPin, l["TokenCare.Submit.Install"], model));
     }
 
     public SecretOperation ImportPkcs12(DeviceSnapshot device, AreaSnapshot standard)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
-        return new SecretOperation(
-            AgentHubContract.ImportPkcs12,
-            new Pkcs12Import(device.DeviceId, [], [], [], false),
-            new Dictionary<string, string> { ["password"] = "password", ["pin"] = "pin" },
-            Dialog(
-                l["TokenCare.Import.Title"],
-                null,
-                l["TokenCare.Import.Warning"],
-                [Field("password", l["TokenCare.Field.FilePassword"]), Field("pin", Name(standard.UserPin.Kind))],
-                standard.UserPin,
-                l["TokenCare.Submit.Import"],
-                model) with
-            { File = new SecretFile(l["TokenCare.Field.Pkcs12File"], ".p12,.pfx,application/x-pkcs12") },
-            FileProperty: "pkcs12");
+        var fields = new SecretFields<Pkcs12Import>()
+            .Add(Field("password", l["TokenCare.Field.FilePassword"]), c => c.Password)
+            .Add(Field("pin", Name(standard.UserPin.Kind)), c => c.Pin);
+        var dialog = Dialog(l["TokenCare.Import.Title"], null, l["TokenCare.Import.Warning"], fields.Fields, standard.UserPin, l["TokenCare.Submit.Import"], model) with
+        {
+            File = new SecretFile(l["TokenCare.Field.Pkcs12File"], ".p12,.pfx,application/x-pkcs12"),
+        };
+        return Operation(AgentHubContract.ImportPkcs12, new Pkcs12Import(device.DeviceId, [], [], [], false), fields, dialog) with
+        {
+            FileProperty = SecretFields.WireName((Pkcs12Import c) => c.Pkcs12),
+        };
     }
 
     public SecretOperation Delete(DeviceSnapshot device, AreaSnapshot area, IReadOnlyList<ObjectRef> objects)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
-        return new SecretOperation(
+        var fields = new SecretFields<ObjectDeletion>().Add(Field("pin", Name(area.UserPin.Kind)), c => c.Pin);
+        return Operation(
             AgentHubContract.DeleteObjects,
             new ObjectDeletion(device.DeviceId, area.Kind, objects, [], false, WithKeyPairs: true),
-            new Dictionary<string, string> { ["pin"] = "pin" },
-            Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, [Field("pin", Name(area.UserPin.Kind))], area.UserPin, l["TokenCare.Submit.Delete"], model));
+            fields,
+            Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, fields.Fields, area.UserPin, l["TokenCare.Submit.Delete"], model));
     }
 
     public SecretOperation Complaint(DeviceSnapshot device)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);
-        var fields = new List<SecretField>();
-        var secrets = new Dictionary<string, string>();
-        foreach (var area in device.Areas)
+        var fields = new SecretFields<ComplaintPreparation>();
+        foreach (var kind in device.Areas.SelectMany(a => new[] { a.UserPin.Kind, a.SoPin.Kind }))
         {
-            foreach (var (kind, property) in new[] { (area.UserPin.Kind, Property(area.UserPin.Kind)), (area.SoPin.Kind, Property(area.SoPin.Kind)) })
+            var secret = Secret(kind);
+            if (!fields.Fills(secret))
             {
-                if (!secrets.ContainsValue(property))
-                {
-                    fields.Add(Field(property, l["TokenCare.Field.Current", Name(kind)]));
-                    secrets[property] = property;
-                }
+                // The field is named as the secret travels ("qualifiedPin"), which is also what the page's tests fill in.
+                fields.Add(Field(SecretFields.WireName(secret), l["TokenCare.Field.Current", Name(kind)]), secret);
             }
         }
 
         var finalTry = device.Areas.SelectMany(a => new[] { a.UserPin, a.SoPin }).FirstOrDefault(p => p.State == PinState.FinalTry) ?? device.Areas[0].UserPin;
-        return new SecretOperation(
+        return Operation(
             AgentHubContract.PrepareComplaint,
             new ComplaintPreparation(device.DeviceId, [], [], null, null, false),
-            secrets,
-            Dialog(l["TokenCare.Complaint.Title"], null, l["TokenCare.Complaint.Warning"], fields, finalTry, l["TokenCare.Submit.Prepare"], model, working: l["TokenCare.Dialog.Working"]));
+            fields,
+            Dialog(l["TokenCare.Complaint.Title"], null, l["TokenCare.Complaint.Warning"], fields.Fields, finalTry, l["TokenCare.Submit.Prepare"], model, working: l["TokenCare.Dialog.Working"]));
 
-        static string Property(PinKind kind) => kind switch
+        static System.Linq.Expressions.Expression<Func<ComplaintPreparation, int[]?>> Secret(PinKind kind) => kind switch
         {
-            PinKind.Pin => "pin",
-            PinKind.Puk => "puk",
-            PinKind.QPin => "qualifiedPin",
-            _ => "qualifiedPuk",
+            PinKind.Pin => c => c.Pin,
+            PinKind.Puk => c => c.Puk,
+            PinKind.QPin => c => c.QualifiedPin,
+            _ => c => c.QualifiedPuk,
         };
     }
+
+    private static SecretOperation Operation<TCommand>(string method, TCommand command, SecretFields<TCommand> fields, SecretDialog dialog)
+        where TCommand : notnull =>
+        new(method, command, fields.Secrets, dialog);
 
     public string Name(PinKind kind) => l[$"Pin.{kind}"];
 
@@ -195,7 +180,7 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         Policy: policy,
         Hint: l["TokenCare.Field.PolicyHint", policy.MinLength, policy.MaxLength]);
 
-    private SecretField Repeat(string name, string label, string of) => new(name, label, new SecretFieldMessages(l["TokenCare.Dialog.Required", label]), IsNew: true, RepeatOf: of);
+    private SecretField Repeat(string name, string label, SecretField of) => new(name, label, new SecretFieldMessages(l["TokenCare.Dialog.Required", label]), IsNew: true, RepeatOf: of.Name);
 
     private SecretDialog Dialog(
         string title,

@@ -63,16 +63,19 @@ function buildDialog(spec, perform, onCancelRunning, failedAttempts, done) {
   }
   for (const field of spec.fields) {
     const label = element('label', 'secret-dialog-label', field.label);
-    const input = element('input', 'secret-dialog-input rz-textbox');
+    const input = element('input', 'secret-dialog-input');
     input.type = 'password';
     input.name = field.name;
     input.autocomplete = field.isNew ? 'new-password' : 'off';
     input.spellcheck = false;
-    if (field.policy && field.policy.digitsOnly) {
+    // A confirmation field takes the rules of the value it repeats: with a shorter limit on only one of them,
+    // the same long text typed twice would read as two different values.
+    const policy = field.policy || (field.repeatOf && (spec.fields.find((f) => f.name === field.repeatOf) || {}).policy);
+    if (policy && policy.digitsOnly) {
       input.inputMode = 'numeric';
     }
-    if (field.policy && field.policy.maxLength) {
-      input.maxLength = field.policy.maxLength;
+    if (policy && policy.maxLength) {
+      input.maxLength = policy.maxLength;
     }
     label.append(input);
     if (field.hint) {
@@ -104,10 +107,10 @@ function buildDialog(spec, perform, onCancelRunning, failedAttempts, done) {
   form.append(progress);
 
   const buttons = element('div', 'secret-dialog-buttons');
-  const cancel = element('button', 'rz-button rz-light', spec.cancelLabel);
+  const cancel = element('button', 'secret-dialog-button', spec.cancelLabel);
   cancel.type = 'button';
   cancel.dataset.testid = 'secret-dialog-cancel';
-  const submit = element('button', 'rz-button rz-primary', spec.submitLabel);
+  const submit = element('button', 'secret-dialog-button secret-dialog-button-primary', spec.submitLabel);
   submit.type = 'submit';
   submit.dataset.testid = 'secret-dialog-submit';
   buttons.append(cancel, submit);

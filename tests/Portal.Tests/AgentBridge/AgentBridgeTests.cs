@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Bunit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,20 +13,37 @@ using Bridge = Qtsp.Portal.AgentBridge.AgentBridge;
 
 namespace Qtsp.Portal.Tests.AgentBridge;
 
-/// <summary>The C# side of the bridge against a recorded page, and its contract with wwwroot/js/agent-bridge.js.</summary>
-public sealed partial class AgentBridgeTests
+/// <summary>
+/// The C# side of the bridge against bUnit's JS runtime standing in for the page (the import answers with a module
+/// whose calls are recorded), and its contract with wwwroot/js/agent-bridge.js.
+/// </summary>
+public sealed partial class AgentBridgeTests : BunitContext
 {
     private static readonly string ModuleSource = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "portal", "wwwroot", "js", "agent-bridge.js"));
 
-    private static Bridge NewBridge(RecordingJSRuntime js, string url = "http://127.0.0.1:47999", IAgentLinkPolicy? policy = null, AgentLinks? links = null) =>
-        new(js, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), policy ?? new AllowAgentLink(), links ?? new AgentLinks(), NullLogger<Bridge>.Instance);
+    /// <summary>The page's module: loose, so that a call nobody set up answers with its default, and recorded.</summary>
+    private static BunitJSModuleInterop ModuleOf(BunitJSInterop page)
+    {
+        var module = page.SetupModule(Bridge.ModulePath);
+        module.Mode = JSRuntimeMode.Loose;
+        return module;
+    }
+
+    /// <summary>What the bridge asked of the page: the import, then the calls on the module (bUnit records both on the page).</summary>
+    private static string[] Calls(BunitJSInterop page) => [.. page.Invocations.Select(i => i.Identifier)];
+
+    private static Bridge NewBridge(BunitJSInterop page, string url = "http://127.0.0.1:47999", IAgentLinkPolicy? policy = null, AgentLinks? links = null) =>
+        new(page.JSRuntime, Options.Create(new AgentBridgeOptions { Url = url, RetryMilliseconds = 250 }), policy ?? new AllowAgentLink(), links ?? new AgentLinks(), NullLogger<Bridge>.Instance);
 
     [Fact]
     public async Task Ending_an_accounts_sign_in_closes_the_links_of_its_pages_only()
     {
         var links = new AgentLinks();
-        var mine = new RecordingJSRuntime();
-        var theirs = new RecordingJSRuntime();
+        await using var other = new BunitContext();
+        var mine = JSInterop;
+        var theirs = other.JSInterop;
+        ModuleOf(mine);
+        ModuleOf(theirs);
         await using var myPage = NewBridge(mine, policy: new SignedIn("holder-1"), links: links);
         await using var theirPage = NewBridge(theirs, policy: new SignedIn("holder-2"), links: links);
         await myPage.StartAsync();
@@ -35,12 +53,12 @@ public sealed partial class AgentBridgeTests
 
         await links.CloseAllOfAsync("holder-1");
 
-        mine.Calls.Select(c => c.Identifier).ShouldBe(["import", "start", "stop"]);
+        Calls(mine).ShouldBe(["import", "start", "stop"]);
         myPage.State.ShouldBe(AgentConnectionState.Disabled);
         myPage.Devices.ShouldBeEmpty();
         myPage.OnAgentState("connected", null); // a late report from the closed link
         myPage.State.ShouldBe(AgentConnectionState.Disabled);
-        theirs.Calls.Select(c => c.Identifier).ShouldBe(["import", "start"]);
+        Calls(theirs).ShouldBe(["import", "start"]);
         theirPage.State.ShouldBe(AgentConnectionState.Connecting);
     }
 
@@ -54,13 +72,12 @@ public sealed partial class AgentBridgeTests
     [Fact]
     public async Task A_session_that_may_not_reach_the_agent_never_touches_the_page()
     {
-        var js = new RecordingJSRuntime();
-        await using var bridge = NewBridge(js, policy: new NoAgentLink());
+        await using var bridge = NewBridge(JSInterop, policy: new NoAgentLink());
 
         await bridge.StartAsync();
 
         bridge.State.ShouldBe(AgentConnectionState.Disabled);
-        js.Calls.ShouldBeEmpty();
+        JSInterop.Invocations.ShouldBeEmpty();
         (await bridge.InvokeAsync<TokenStatus>(AgentHubContract.GetTokenInfo, "dev", AreaKind.Standard)).Error!.Code.ShouldBe(AgentErrorCode.AgentUnavailable);
     }
 
@@ -99,17 +116,17 @@ public sealed partial class AgentBridgeTests
     [Fact]
     public async Task Start_loads_the_module_once_and_starts_the_link()
     {
-        var js = new RecordingJSRuntime();
-        await using var bridge = NewBridge(js);
+        var module = ModuleOf(JSInterop);
+        await using var bridge = NewBridge(JSInterop);
         var changes = 0;
         bridge.Changed += () => changes++;
 
         await bridge.StartAsync();
         await bridge.StartAsync();
 
-        js.Calls.Select(c => c.Identifier).ShouldBe(["import", "start"]);
-        js.Calls[0].Arguments.ShouldBe([Bridge.ModulePath]);
-        var start = js.Calls[1].Arguments;
+        Calls(JSInterop).ShouldBe(["import", "start"]);
+        JSInterop.Invocations["import"].ShouldHaveSingleItem().Arguments.ShouldBe([Bridge.ModulePath]);
+        var start = module.Invocations["start"].ShouldHaveSingleItem().Arguments;
         start[0].ShouldBe("http://127.0.0.1:47999");
         start[1].ShouldBe(AgentHubContract.ProtocolVersion);
         start[2].ShouldBe(250);
@@ -127,7 +144,7 @@ public sealed partial class AgentBridgeTests
     [InlineData("something-new", AgentConnectionState.NotRunning)]
     public async Task Reported_state_is_taken_over(string reported, AgentConnectionState expected)
     {
-        await using var bridge = NewBridge(new RecordingJSRuntime());
+        await using var bridge = NewBridge(JSInterop);
         var agent = new AgentInfo("1.0.0", AgentHubContract.ProtocolVersion, "Linux", []);
         var changes = 0;
         bridge.Changed += () => changes++;
@@ -142,7 +159,7 @@ public sealed partial class AgentBridgeTests
     [Fact]
     public async Task Devices_are_forgotten_when_the_link_is_lost()
     {
-        await using var bridge = NewBridge(new RecordingJSRuntime());
+        await using var bridge = NewBridge(JSInterop);
         bridge.OnAgentState("connected", null);
         bridge.OnDevices([new DeviceSnapshot("d", "unknown", "Token", "Vendor", "1", "/lib.so", [])]);
         bridge.Devices.Count.ShouldBe(1);
@@ -155,8 +172,8 @@ public sealed partial class AgentBridgeTests
     [Fact]
     public async Task Calls_without_a_link_fail_as_agent_unavailable_without_touching_the_page()
     {
-        var js = new RecordingJSRuntime();
-        await using var bridge = NewBridge(js);
+        ModuleOf(JSInterop);
+        await using var bridge = NewBridge(JSInterop);
 
         var beforeStart = await bridge.InvokeAsync<AgentInfo>(AgentHubContract.GetAgentInfo);
         await bridge.StartAsync();
@@ -164,15 +181,16 @@ public sealed partial class AgentBridgeTests
 
         beforeStart.Error.ShouldBe(new AgentError(AgentErrorCode.AgentUnavailable));
         whileConnecting.Error.ShouldBe(new AgentError(AgentErrorCode.AgentUnavailable));
-        js.Calls.Select(c => c.Identifier).ShouldNotContain("invoke");
+        Calls(JSInterop).ShouldNotContain("invoke");
     }
 
     [Fact]
     public async Task Calls_over_a_link_go_through_the_module()
     {
         var info = new AgentInfo("2.0.0", AgentHubContract.ProtocolVersion, "Linux", []);
-        var js = new RecordingJSRuntime { Answer = (identifier, _) => identifier == "invoke" ? AgentResult.Success(info) : null };
-        await using var bridge = NewBridge(js);
+        var module = ModuleOf(JSInterop);
+        module.Setup<AgentResult<AgentInfo>>("invoke", _ => true).SetResult(AgentResult.Success(info));
+        await using var bridge = NewBridge(JSInterop);
         await bridge.StartAsync();
         bridge.OnAgentState("connected", info);
 
@@ -180,22 +198,20 @@ public sealed partial class AgentBridgeTests
 
         result.IsSuccess.ShouldBeTrue();
         result.Value.ShouldBe(info);
-        var call = js.Calls.Last();
-        call.Identifier.ShouldBe("invoke");
-        call.Arguments.ShouldBe([AgentHubContract.GetTokenInfo, "slot-7", 3]);
+        module.Invocations["invoke"].ShouldHaveSingleItem().Arguments.ShouldBe([AgentHubContract.GetTokenInfo, "slot-7", 3]);
     }
 
     [Fact]
     public async Task Dispose_stops_the_link_and_survives_a_closed_page()
     {
-        var js = new RecordingJSRuntime();
-        var bridge = NewBridge(js);
+        var module = ModuleOf(JSInterop);
+        module.SetupVoid("stop").SetException(new JSDisconnectedException("The page is gone."));
+        var bridge = NewBridge(JSInterop);
         await bridge.StartAsync();
-        js.ThrowOn = new JSDisconnectedException("The page is gone.");
 
         await Should.NotThrowAsync(bridge.DisposeAsync().AsTask());
 
-        js.Calls.Last().Identifier.ShouldBe("stop");
+        module.Invocations.Select(i => i.Identifier).Last().ShouldBe("stop");
     }
 
     [Fact]
@@ -204,7 +220,7 @@ public sealed partial class AgentBridgeTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AgentBridge:Url"] = "http://127.0.0.1:1234" }).Build();
         await using var services = new ServiceCollection()
             .AddLogging()
-            .AddSingleton<IJSRuntime>(new RecordingJSRuntime())
+            .AddSingleton(JSInterop.JSRuntime)
             .AddAgentBridge(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
         await using var scope = services.CreateAsyncScope();

@@ -6,7 +6,7 @@ using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Portal.Tests.Token;
 
-public sealed class AgentStatusPanelTests
+public sealed class AgentStatusPanelTests : TokenComponentTest
 {
     private const string AgentUrl = "http://127.0.0.1:47180";
     private const string PortalOrigin = "https://portal.example.cz:8443";
@@ -37,14 +37,12 @@ public sealed class AgentStatusPanelTests
         return data;
     }
 
-    private static Task<IElement> RenderAsync(AgentConnectionState state, string culture) =>
-        StaticRenderer.RenderAsync<AgentStatusPanel>(Texts.Culture(culture), new Dictionary<string, object?>
-        {
-            [nameof(AgentStatusPanel.State)] = state,
-            [nameof(AgentStatusPanel.Agent)] = Agent,
-            [nameof(AgentStatusPanel.AgentUrl)] = AgentUrl,
-            [nameof(AgentStatusPanel.PortalOrigin)] = PortalOrigin,
-        });
+    private Task<IElement> RenderAsync(AgentConnectionState state, string culture) =>
+        Task.FromResult(RenderIn<AgentStatusPanel>(Texts.Culture(culture), p => p
+            .Add(c => c.State, state)
+            .Add(c => c.Agent, Agent)
+            .Add(c => c.AgentUrl, AgentUrl)
+            .Add(c => c.PortalOrigin, PortalOrigin)));
 
     [Fact]
     public void Every_state_has_an_expected_rendering()
@@ -122,14 +120,12 @@ public sealed class AgentStatusPanelTests
     }
 
     [Fact]
-    public async Task Connected_without_agent_info_still_renders()
+    public void Connected_without_agent_info_still_renders()
     {
-        var body = await StaticRenderer.RenderAsync<AgentStatusPanel>(Texts.Culture("en"), new Dictionary<string, object?>
-        {
-            [nameof(AgentStatusPanel.State)] = AgentConnectionState.Connected,
-            [nameof(AgentStatusPanel.AgentUrl)] = AgentUrl,
-            [nameof(AgentStatusPanel.PortalOrigin)] = PortalOrigin,
-        });
+        var body = RenderIn<AgentStatusPanel>(Texts.Culture("en"), p => p
+            .Add(c => c.State, AgentConnectionState.Connected)
+            .Add(c => c.AgentUrl, AgentUrl)
+            .Add(c => c.PortalOrigin, PortalOrigin));
 
         body.QuerySelector("[data-state=connected]").ShouldNotBeNull().TextContent.ShouldContain("?");
     }

@@ -7,18 +7,16 @@ using static Qtsp.Portal.Tests.Token.TokenSamples;
 
 namespace Qtsp.Portal.Tests.Token;
 
-public sealed class AreaPanelTests
+public sealed class AreaPanelTests : TokenComponentTest
 {
     public static TheoryData<string> Cultures() => Texts.CultureNames();
 
-    private static Task<IElement> RenderAsync(AreaSnapshot area, string culture, DeviceModel? model = null) =>
-        StaticRenderer.RenderAsync<AreaPanel>(Texts.Culture(culture), new Dictionary<string, object?>
-        {
-            [nameof(AreaPanel.Area)] = area,
-            [nameof(AreaPanel.Model)] = model ?? DeviceModelCatalogue.EToken5110Cc,
-        });
+    private Task<IElement> RenderAsync(AreaSnapshot area, string culture, DeviceModel? model = null) =>
+        Task.FromResult(RenderIn<AreaPanel>(Texts.Culture(culture), p => p
+            .Add(c => c.Area, area)
+            .Add(c => c.Model, model ?? DeviceModelCatalogue.EToken5110Cc)));
 
-    private static string[] Badges(IElement scope) => scope.QuerySelectorAll(".rz-badge").Select(b => b.TextContent.Trim()).ToArray();
+    private static string[] Badges(IElement scope) => scope.QuerySelectorAll(".mud-chip").Select(b => b.TextContent.Trim()).ToArray();
 
     [Theory]
     [MemberData(nameof(Cultures))]
@@ -88,7 +86,7 @@ public sealed class AreaPanelTests
         rows.Keys.ShouldBe(["01", "5f3e", "77", "a1"], ignoreOrder: true);
 
         rows["01"].GetAttribute("data-role").ShouldBe("ServiceKey");
-        var serviceBadge = rows["01"].QuerySelector(".rz-badge").ShouldNotBeNull();
+        var serviceBadge = rows["01"].QuerySelector(".mud-chip").ShouldNotBeNull();
         serviceBadge.TextContent.Trim().ShouldBe(Texts.Get("Key.ServiceKey", c));
         serviceBadge.TextContent.ShouldContain(serviceKey, Case.Insensitive);
         serviceBadge.GetAttribute("title").ShouldBe(Texts.Get("Key.ServiceKeyHint", c));
@@ -173,15 +171,15 @@ public sealed class AreaPanelTests
     }
 
     [Theory]
-    [InlineData(PinState.Ok, "badge-success")]
-    [InlineData(PinState.CountLow, "badge-warning")]
-    [InlineData(PinState.FinalTry, "badge-danger")]
-    [InlineData(PinState.Locked, "badge-danger")]
+    [InlineData(PinState.Ok, "chip-color-success")]
+    [InlineData(PinState.CountLow, "chip-color-warning")]
+    [InlineData(PinState.FinalTry, "chip-color-error")]
+    [InlineData(PinState.Locked, "chip-color-error")]
     public async Task Pin_badge_colour_follows_the_danger(PinState state, string cssClass)
     {
         var body = await RenderAsync(Area(AreaKind.Standard, userState: state), "cs");
 
-        body.QuerySelector("[data-pin-kind=Pin]")!.ClassList.ShouldContain($"rz-{cssClass}");
+        body.QuerySelector("[data-pin-kind=Pin]")!.ClassList.ShouldContain($"mud-{cssClass}");
     }
 
     [Theory]
