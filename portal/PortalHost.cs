@@ -13,7 +13,6 @@ using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
 using MudBlazor;
 using MudBlazor.Services;
-using Radzen;
 
 namespace Qtsp.Portal;
 
@@ -32,7 +31,6 @@ public static class PortalHost
         builder.Services.AddRazorComponents()
             .AddInteractiveServerComponents()
             .AddHubOptions(hub => hub.MaximumReceiveMessageSize = 512 * 1024); // device snapshots arrive from the page
-        builder.Services.AddRadzenComponents();
         builder.Services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         builder.Services.AddTransient<MudLocalizer, PortalMudLocalizer>();
         builder.Services.AddPortalLocalization();
