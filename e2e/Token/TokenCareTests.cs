@@ -180,7 +180,11 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await page.OpenAsync(product);
         var qualified = page.Area("Qualified");
 
-        var (request, attestation) = await CreateQualifiedRequestAsync(page);
+        var (request, attestation, number) = await CreateQualifiedRequestAsync(page);
+        var requests = await page.Page.Context.NewPageAsync();
+        await requests.GotoAsync(product.PortalUrl + "/requests");
+        await Assertions.Expect(requests.Locator("[data-testid=request-row]", new PageLocatorOptions { HasText = number })).ToHaveCountAsync(1);
+        await requests.CloseAsync();
 
         (await ProcessRunner.RunAsync("openssl", ["req", "-in", request, "-verify", "-noout"])).Combined.ShouldContain("verify OK");
         var requestDer = X509Request(request);
@@ -284,19 +288,22 @@ public sealed class TokenCareTests(BrowserFixture browser)
     }
 
 
-    private static async Task<(string Request, string Attestation)> CreateQualifiedRequestAsync(TokenPage page)
+    private static async Task<(string Request, string Attestation, string Number)> CreateQualifiedRequestAsync(TokenPage page)
     {
         await page.StartRequestAsync("Qualified", DemoDevice.Holder, "jan.novak@example.cz");
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(page.Page.Locator("[data-testid=request-signature]")).ToHaveAttributeAsync("data-valid", "true");
         // The demo data registers the demo device's service key, so the portal checks the statement against it.
         await Assertions.Expect(page.Page.Locator("[data-testid=request-attestation]")).ToHaveAttributeAsync("data-check", "Verified");
+        // Verified, so the portal took it under a qualified request number, which the holder takes to a branch.
+        await Assertions.Expect(page.Page.Locator("[data-testid=request-number]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^BP[0-9]{10}$"));
+        var number = await page.Page.Locator("[data-testid=request-number]").InnerTextAsync();
 
         var directory = RepositoryPaths.NewTemporaryDirectory("e2e-downloads");
         var request = await DownloadAsync(page.Page, "[data-testid=download-request]", Path.Combine(directory, "request.csr"));
         var attestation = await DownloadAsync(page.Page, "[data-testid=download-attestation]", Path.Combine(directory, "attestation.json"));
         await page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Zavřít", Exact = true }).ClickAsync();
-        return (request, attestation);
+        return (request, attestation, number);
     }
 
     private static async Task InstallAsync(TokenPage page, byte[] certificate, string pin)

@@ -36,6 +36,7 @@ public static class FeatureSetup
         services.AddScoped<CertificateService>();
         services.AddScoped<BindingService>();
         services.AddScoped<RequestService>();
+        services.AddScoped<DeviceRequestSubmission>();
         services.AddScoped<SupportService>();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();

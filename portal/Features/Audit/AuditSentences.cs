@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Localization;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Requests;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Resources;
 
@@ -32,6 +33,8 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.ApplicantBlocked] = "Audit.Event.ApplicantBlocked",
         [AuditActions.ApplicantUnblocked] = "Audit.Event.ApplicantUnblocked",
         [AuditActions.RequestPrepared] = "Audit.Event.RequestPrepared",
+        [AuditActions.RequestSubmitted] = "Audit.Event.RequestSubmitted",
+        [AuditActions.RequestRefused] = "Audit.Event.RequestRefused",
         [AuditActions.CertificateRevoked] = "Audit.Event.CertificateRevoked",
         [AuditActions.BindingCancelled] = "Audit.Event.BindingCancelled",
         [AuditActions.SupportSessionStarted] = "Audit.Event.SupportSessionStarted",
@@ -88,6 +91,12 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
             Enum.TryParse<CertificateType>(Text(facts, "type"), out var type) && Enum.IsDefined(type) ? l[TypeKey(type)].Value : "",
             Text(facts, "subjectName"),
             Number(facts, "validityMonths"),
+        ],
+        AuditActions.RequestSubmitted => [Text(facts, "requestNumber"), Text(facts, "device")],
+        AuditActions.RequestRefused =>
+        [
+            audit.Subject is { } refusedFor && refusedFor.StartsWith("device-serial:", StringComparison.Ordinal) ? refusedFor["device-serial:".Length..] : "—",
+            Enum.TryParse<DeviceRequestRefusal>(Text(facts, "reason"), out var reason) && Enum.IsDefined(reason) ? l[$"Requests.Refusal.{reason}"].Value : "—",
         ],
         AuditActions.CertificateRevoked => [Text(facts, "serialNumber"), l[RevocationReasonTexts.Key(Text(facts, "reason"))].Value],
         AuditActions.BindingCancelled => [Text(facts, "device"), Text(facts, "reason")],

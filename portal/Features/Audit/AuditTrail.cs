@@ -97,6 +97,8 @@ public static class AuditActions
     public const string ApplicantBlocked = "applicant.blocked";
     public const string ApplicantUnblocked = "applicant.unblocked";
     public const string RequestPrepared = "request.prepared";
+    public const string RequestSubmitted = "request.submitted";
+    public const string RequestRefused = "request.refused";
     public const string CertificateRevoked = "certificate.revoked";
     public const string BindingCancelled = "binding.cancelled";
     public const string SupportSessionStarted = "support.session.started";

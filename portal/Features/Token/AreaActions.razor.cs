@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Requests;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Portal.Features.Token;
@@ -50,12 +51,12 @@ public sealed partial class AreaActions
             return;
         }
 
-        var (result, nonce) = await Care.CreateRequestAsync(Device, Area, request.Algorithm, request.CommonName, request.Email, request.Country);
+        var (result, nonce, issuedAt) = await Care.CreateRequestAsync(Device, Area, request.Algorithm, request.CommonName, request.Email, request.Country);
         if (result.Value is { } created)
         {
             await Dialogs.ShowAsync<RequestResultDialog>(
                 L["TokenCare.RequestResult.Title"],
-                new DialogParameters<RequestResultDialog> { { d => d.Created, created }, { d => d.Nonce, nonce } },
+                new DialogParameters<RequestResultDialog> { { d => d.Request, new DeviceRequest(created, nonce, issuedAt, Area.Kind) } },
                 TokenDialogAnswers.Width(MaxWidth.Small));
         }
     }

@@ -20,7 +20,8 @@ public sealed class TokenCare(
     ISnackbar snackbar,
     CurrentActor actors,
     AuditTrail audit,
-    IStringLocalizer<Strings> l)
+    IStringLocalizer<Strings> l,
+    TimeProvider time)
 {
     public string Name(PinKind kind) => dialogs.Name(kind);
 
@@ -46,15 +47,16 @@ public sealed class TokenCare(
     /// Generates a key pair and a request on the device, attested for a fresh portal nonce by the service key the CA
     /// registered for the device's serial (the agent finds it by that public key, not by its label).
     /// </summary>
-    public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country)
+    public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce, DateTimeOffset NonceIssuedAt)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country)
     {
         var nonce = RandomNumberGenerator.GetBytes(32);
+        var issuedAt = time.GetUtcNow();
         if (await serviceKeys.FindAsync(device.SerialNumber) is not { } serviceKey)
         {
             var refused = AgentResult.Failure<KeyRequestCreated>(new AgentError(AgentErrorCode.DeviceNotRegistered));
             await AuditAsync(AuditActions.TokenRequestCreated, device, area, refused.Error, new { algorithm = algorithm.ToString() });
             Tell<KeyRequestCreated>(refused.Error, device, _ => "", ok: false);
-            return (refused, nonce);
+            return (refused, nonce, issuedAt);
         }
 
         var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false, serviceKey.ExportSubjectPublicKeyInfo());
@@ -65,7 +67,7 @@ public sealed class TokenCare(
             AuditActions.TokenRequestCreated,
             new { algorithm = algorithm.ToString() },
             created => l["TokenCare.Done.RequestCreated"]);
-        return (result, nonce);
+        return (result, nonce, issuedAt);
     }
 
     public Task<AgentResult<CertificateInstalled>> InstallAsync(DeviceSnapshot device, AreaSnapshot area, byte[] certificate) =>

@@ -46,6 +46,8 @@ public sealed partial class LocalizerKeyTests
         // TokenDialogs: progress texts of long operations and the policy retry messages
         ["TokenCare.Stage.{s}"] = Enum.GetNames<Qtsp.Shared.Bridge.OperationStage>(),
         ["TokenCare.Retry.Policy.{violation}"] = Enum.GetNames<PinPolicyViolation>(),
+        ["Requests.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
+        ["Requests.Refusal.{reason}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
