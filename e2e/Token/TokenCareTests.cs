@@ -181,6 +181,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         var qualified = page.Area("Qualified");
 
         var (request, attestation, number) = await CreateQualifiedRequestAsync(page);
+        await Assertions.Expect(qualified.Locator($"[data-testid=badge][data-pending-request={number}]")).Not.ToHaveCountAsync(0);
         var requests = await page.Page.Context.NewPageAsync();
         await requests.GotoAsync(product.PortalUrl + "/requests");
         await Assertions.Expect(requests.Locator("[data-testid=request-row]", new PageLocatorOptions { HasText = number })).ToHaveCountAsync(1);

@@ -39,6 +39,11 @@ public sealed class CertificateRequest
     /// <summary>The PKCS#10 request (DER) once sent from the device.</summary>
     public byte[]? Csr { get; set; }
 
+    public const int KeyIdMaxLength = 128;
+
+    /// <summary>The CKA_ID (hex) of the key the request was made for on the device: that key is waiting, not orphaned.</summary>
+    public string? KeyIdHex { get; set; }
+
     public DateTime CreatedAtUtc { get; set; }
 
     public required string CreatedBy { get; set; }

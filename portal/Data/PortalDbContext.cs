@@ -147,6 +147,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.Property(r => r.Phone).HasMaxLength(Applicant.PhoneMaxLength);
             request.Property(r => r.CreatedBy).HasMaxLength(256);
             request.Property(r => r.DecidedBy).HasMaxLength(256);
+            request.Property(r => r.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
             Enum(request.Property(r => r.Type));
             Enum(request.Property(r => r.Kind));
             Enum(request.Property(r => r.Status));

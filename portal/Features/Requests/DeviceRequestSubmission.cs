@@ -95,6 +95,7 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
                 Email = applicant.Email,
                 ValidityMonths = DefaultValidityMonths,
                 Csr = created.Request,
+                KeyIdHex = created.KeyIdHex.ToLowerInvariant(),
                 CreatedAtUtc = now,
                 CreatedBy = actor.AuditActor,
                 SubmittedAtUtc = now,
@@ -125,6 +126,11 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
         if (age > NonceLifetime || age < TimeSpan.Zero)
         {
             return (DeviceRequestRefusal.Expired, null);
+        }
+
+        if (created.KeyIdHex.Length is 0 or > Data.CertificateRequest.KeyIdMaxLength || !created.KeyIdHex.All(Uri.IsHexDigit))
+        {
+            return (DeviceRequestRefusal.InvalidRequest, null);
         }
 
         Pkcs10 csr;

@@ -22,6 +22,23 @@ public sealed class RequestService(DataAccess data, CurrentActor current)
                 r.ApplicantId, r.Applicant.FirstName + " " + r.Applicant.LastName))
             .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
     }
+
+    /// <summary>The keys of the signed-in holder's requests that are taken and not yet decided (see <see cref="PendingKeys"/>).</summary>
+    public async Task<PendingKeys> PendingKeysAsync()
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        if (actor.ApplicantId is not { } applicantId)
+        {
+            return PendingKeys.None;
+        }
+
+        var pending = await data.RunAsync(db => db.CertificateRequests.AsNoTracking()
+            .Where(r => r.ApplicantId == applicantId && r.KeyIdHex != null && r.Device != null
+                && (r.Status == Data.RequestStatus.Submitted || r.Status == Data.RequestStatus.Verified))
+            .Select(r => new { Serial = r.Device!.SerialNumber, r.KeyIdHex, r.RequestNumber })
+            .ToListAsync()).ConfigureAwait(false);
+        return new PendingKeys(pending.Select(p => (p.Serial, p.KeyIdHex!, p.RequestNumber)));
+    }
 }
 
 public sealed record RequestListItem(RequestSummary Request, long ApplicantId, string ApplicantName);

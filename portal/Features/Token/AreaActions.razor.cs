@@ -23,6 +23,10 @@ public sealed partial class AreaActions
     [Parameter, EditorRequired]
     public AreaSnapshot Area { get; set; } = default!;
 
+    /// <summary>The keys that wait for a certificate (given by the token page).</summary>
+    [CascadingParameter]
+    public PendingKeys? Pending { get; set; }
+
     /// <summary>
     /// A blocked secret the new key would need: the area's own PIN, and for the qualified area also the standard PIN,
     /// which opens the service key that attests the request. The device would only refuse it after the form.
@@ -73,6 +77,6 @@ public sealed partial class AreaActions
 
     private Task<IDialogReference> CleanupAsync() => Dialogs.ShowAsync<CleanupDialog>(
         L["TokenCare.Cleanup.Title"],
-        new DialogParameters<CleanupDialog> { { d => d.Device, Device }, { d => d.Area, Area } },
+        new DialogParameters<CleanupDialog> { { d => d.Device, Device }, { d => d.Area, Area }, { d => d.Pending, Pending ?? PendingKeys.None } },
         TokenDialogAnswers.Width(MaxWidth.Medium));
 }

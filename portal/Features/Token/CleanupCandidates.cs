@@ -15,6 +15,9 @@ public enum CleanupReason
 
     /// <summary>A key without a certificate (left by a failed or unfinished request).</summary>
     OrphanKey,
+
+    /// <summary>A key without a certificate yet, made for a request the CA has taken: removing it loses the request.</summary>
+    PendingRequest,
 }
 
 public sealed record CleanupCandidate(ObjectRef Target, string Title, CleanupReason Reason);
@@ -22,7 +25,7 @@ public sealed record CleanupCandidate(ObjectRef Target, string Title, CleanupRea
 /// <summary>What the clean-up wizard offers for an area: certificates (expired, superseded, valid) and orphan keys, never the service key.</summary>
 public static class CleanupCandidates
 {
-    public static IReadOnlyList<CleanupCandidate> For(AreaSnapshot area, DateTimeOffset now)
+    public static IReadOnlyList<CleanupCandidate> For(AreaSnapshot area, DateTimeOffset now, Func<string, string?>? pendingRequest = null)
     {
         var candidates = new List<CleanupCandidate>();
         foreach (var certificate in area.Certificates.OrderBy(c => c.NotAfter))
@@ -36,7 +39,11 @@ public static class CleanupCandidates
         foreach (var orphan in area.Keys.Where(k => k.Role == KeyRole.Orphan).DistinctBy(k => k.IdHex))
         {
             var kind = orphan.Class == KeyClass.Private ? ObjectKind.PrivateKey : ObjectKind.PublicKey;
-            candidates.Add(new CleanupCandidate(new ObjectRef(kind, orphan.IdHex, orphan.Label), orphan.Label.Length > 0 ? orphan.Label : orphan.IdHex, CleanupReason.OrphanKey));
+            var waitsFor = pendingRequest?.Invoke(orphan.IdHex);
+            candidates.Add(new CleanupCandidate(
+                new ObjectRef(kind, orphan.IdHex, orphan.Label),
+                waitsFor ?? (orphan.Label.Length > 0 ? orphan.Label : orphan.IdHex),
+                waitsFor is null ? CleanupReason.OrphanKey : CleanupReason.PendingRequest));
         }
 
         return candidates;

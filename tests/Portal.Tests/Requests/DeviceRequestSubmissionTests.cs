@@ -40,6 +40,11 @@ public sealed class DeviceRequestSubmissionTests(BothProviders portals) : IClass
         row.DeviceId.ShouldBe(world.Device.Id);
         row.Csr.ShouldBe(world.Csr);
         (await world.Data.AuditAsync()).ShouldContain(a => a.Action == AuditActions.RequestSubmitted && a.Subject == AuditSubjects.Request(recorded.Id) && a.Actor == world.Holder.UserName);
+
+        // The key it was made for now waits for its certificate (My token no longer calls it an orphan).
+        var pending = await world.Data.AsAsync<RequestService, PendingKeys>(world.Holder, s => s.PendingKeysAsync());
+        pending.RequestFor(world.Device.SerialNumber, "A1B2C3D4E5F6").ShouldBe(recorded.RequestNumber);
+        pending.RequestFor(world.Device.SerialNumber, "ffff").ShouldBeNull();
     }
 
     [Theory]
@@ -81,6 +86,10 @@ public sealed class DeviceRequestSubmissionTests(BothProviders portals) : IClass
         var damaged = other.Csr.ToArray();
         damaged[^5] ^= 0x5A;
         (await other.SubmitAsync(other.Request(AreaKind.Qualified, csr: damaged))).Refusal.ShouldBe(DeviceRequestRefusal.InvalidRequest);
+
+        other = await WorldAsync(data);
+        var notHex = other.Request(AreaKind.Qualified);
+        (await other.SubmitAsync(notHex with { Created = notHex.Created with { KeyIdHex = "<script>" } })).Refusal.ShouldBe(DeviceRequestRefusal.InvalidRequest);
 
         other = await WorldAsync(data, registered: false);
         (await other.SubmitAsync(other.Request(AreaKind.Qualified))).Refusal.ShouldBe(DeviceRequestRefusal.DeviceNotRegistered);

@@ -407,6 +407,10 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<string>("KeyIdHex")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
