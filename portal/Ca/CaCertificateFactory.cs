@@ -49,11 +49,12 @@ internal static class CaCertificateFactory
 
     private static X500DistinguishedName Name(CaOptions options, string commonNameSuffix)
     {
+        // C, O, organizationIdentifier, CN in the encoding: the builder encodes the last added first.
         var name = new X500DistinguishedNameBuilder();
-        name.AddCountryOrRegion(options.Country);
-        name.AddOrganizationName(options.Organization);
-        name.Add(Oids.OrganizationIdentifier, options.OrganizationIdentifier);
         name.AddCommonName($"{options.CommonNamePrefix} {commonNameSuffix}");
+        name.Add(Oids.OrganizationIdentifier, options.OrganizationIdentifier);
+        name.AddOrganizationName(options.Organization);
+        name.AddCountryOrRegion(options.Country);
         return name.Build();
     }
 

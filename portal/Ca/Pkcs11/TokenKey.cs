@@ -47,10 +47,22 @@ internal sealed class TokenKey(CaToken token, IObjectHandle privateKey, CaKeyTyp
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
-            writer.WriteIntegerUnsigned(raw.AsSpan(0, half));
-            writer.WriteIntegerUnsigned(raw.AsSpan(half));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half)));
         }
 
         return writer.Encode();
+    }
+
+    /// <summary>r and s come zero-padded to the field size; DER wants an INTEGER without redundant leading zeros.</summary>
+    private static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> value)
+    {
+        var start = 0;
+        while (start < value.Length - 1 && value[start] == 0)
+        {
+            start++;
+        }
+
+        return value[start..];
     }
 }

@@ -28,13 +28,14 @@ internal static partial class SubjectNames
         };
     }
 
+    /// <summary>C, SN, GN, serialNumber, CN in the encoding; X500DistinguishedNameBuilder encodes the last added first.</summary>
     public static X500DistinguishedName Build(CertificateSubject subject)
     {
         var name = new X500DistinguishedNameBuilder();
-        name.AddCountryOrRegion(subject.Country);
-        if (IsName(subject.Surname))
+        name.AddCommonName(subject.CommonName);
+        if (subject.SerialNumber is { } serial)
         {
-            name.Add(Oids.Surname, subject.Surname);
+            name.Add(Oids.SerialNumber, serial, System.Formats.Asn1.UniversalTagNumber.PrintableString);
         }
 
         if (IsName(subject.GivenName))
@@ -42,12 +43,12 @@ internal static partial class SubjectNames
             name.Add(Oids.GivenName, subject.GivenName);
         }
 
-        if (subject.SerialNumber is { } serial)
+        if (IsName(subject.Surname))
         {
-            name.Add(Oids.SerialNumber, serial, System.Formats.Asn1.UniversalTagNumber.PrintableString);
+            name.Add(Oids.Surname, subject.Surname);
         }
 
-        name.AddCommonName(subject.CommonName);
+        name.AddCountryOrRegion(subject.Country);
         return name.Build();
     }
 
