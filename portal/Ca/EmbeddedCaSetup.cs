@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Options;
+using Qtsp.Portal.Infrastructure;
+
+namespace Qtsp.Portal.Ca;
+
+public static class EmbeddedCaSetup
+{
+    /// <summary>
+    /// Registers the embedded CA as the <see cref="ICertificateAuthority"/>. Nothing touches the token until the CA is
+    /// first used or started.
+    /// </summary>
+    public static IServiceCollection AddEmbeddedCa(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<CaOptions>(configuration.GetSection(CaOptions.Section));
+        services.Configure<PkiOptions>(configuration.GetSection(PkiOptions.Section));
+        services.AddSingleton<IIssuedSerialNumbers, DatabaseIssuedSerialNumbers>();
+        services.AddSingleton(provider => new EmbeddedCertificateAuthority(
+            provider.GetRequiredService<IOptions<CaOptions>>().Value,
+            provider.GetRequiredService<IOptions<PkiOptions>>().Value,
+            PortalPaths.DataDirectory(configuration, provider.GetRequiredService<IHostEnvironment>()),
+            provider.GetRequiredService<IIssuedSerialNumbers>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<EmbeddedCertificateAuthority>>()));
+        services.AddSingleton<ICertificateAuthority>(provider => provider.GetRequiredService<EmbeddedCertificateAuthority>());
+        return services;
+    }
+}
