@@ -91,7 +91,7 @@ public sealed class CaIssuanceBenchmark(ITestOutputHelper output)
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
-            (await issue(Requests.Qualified(subjectKey), CancellationToken.None)).ShouldBeOfType<IssuedCertificate>();
+            (await issue(IssuanceRequests.Qualified(subjectKey), CancellationToken.None)).ShouldBeOfType<IssuedCertificate>();
         }
 
         return stopwatch.Elapsed.TotalMilliseconds / count;

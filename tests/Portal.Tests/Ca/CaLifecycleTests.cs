@@ -59,7 +59,7 @@ public sealed class CaLifecycleTests
         }
 
         Pkcs11ToolObjects.Parse(await softHsm.ListObjectsAsync(CaSoftHsm.RestartToken)).Count(o => o.Kind == "Private Key").ShouldBe(3);
-        var leaf = (await second.IssueAsync(Requests.Commercial(SubjectKeys.Rsa2048()))).ShouldBeOfType<IssuedCertificate>().Der;
+        var leaf = (await second.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.Rsa2048()))).ShouldBeOfType<IssuedCertificate>().Der;
         var verify = await OpensslJudge.VerifyAsync(first[CaNames.Root], first[CaNames.Commercial], leaf);
         verify.ExitCode.ShouldBe(0, verify.Combined);
         (await OpensslJudge.TextAsync(leaf)).ShouldContain("Signature Algorithm: sha256WithRSAEncryption");
@@ -100,7 +100,7 @@ public sealed class CaLifecycleTests
         failure.Message.ShouldNotContain(CaSoftHsm.Pin);
         Pkcs11ToolObjects.Parse(await softHsm.ListObjectsAsync(CaSoftHsm.MissingKeyToken)).Count(o => o.Kind == "Private Key").ShouldBe(2);
         (await File.ReadAllBytesAsync(Path.Combine(rig.DataDirectory, "ca", "certificates", "qualified-ca.crt"))).ShouldBe(certificateBefore);
-        var issuing = rig.NewAuthority().IssueAsync(Requests.Qualified(SubjectKeys.EcP256()));
+        var issuing = rig.NewAuthority().IssueAsync(IssuanceRequests.Qualified(SubjectKeys.EcP256()));
         await Should.ThrowAsync<CaStartupException>(() => issuing);
     }
 

@@ -37,7 +37,7 @@ public sealed class EmbeddedCaSetupTests
             authority.ShouldBeSameAs(provider.GetRequiredService<EmbeddedCertificateAuthority>());
             Directory.Exists(Path.Combine(contentRoot, "portal-data")).ShouldBeFalse();
 
-            var leaf = (await authority.IssueAsync(Requests.Commercial(SubjectKeys.EcP256()))).ShouldBeOfType<IssuedCertificate>();
+            var leaf = (await authority.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.EcP256()))).ShouldBeOfType<IssuedCertificate>();
             File.Exists(Path.Combine(contentRoot, "portal-data", "ca", "certificates", "commercial-ca.crt")).ShouldBeTrue();
             (await OpensslJudge.TextAsync(leaf.Der)).ShouldContain("CA Issuers - URI:https://pki.example.test/pki/commercial-ca.crt");
         }

@@ -24,7 +24,7 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task Qualified_on_a_qscd_chains_to_the_root_and_carries_the_qualified_statements_with_QcSSCD_and_QCP_n_qscd()
     {
-        var leaf = await ca.IssueAsync(Requests.Qualified(SubjectKeys.EcP256(), keyOnQscd: true));
+        var leaf = await ca.IssueAsync(IssuanceRequests.Qualified(SubjectKeys.EcP256(), keyOnQscd: true));
 
         var verify = await OpensslJudge.VerifyAsync(ca.CaCertificates[CaNames.Root], ca.CaCertificates[CaNames.Qualified], leaf);
         verify.ExitCode.ShouldBe(0, verify.Combined);
@@ -61,7 +61,7 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task Qualified_without_a_qscd_has_no_QcSSCD_and_the_policy_QCP_n()
     {
-        var leaf = await ca.IssueAsync(Requests.Qualified(SubjectKeys.Rsa2048(), keyOnQscd: false));
+        var leaf = await ca.IssueAsync(IssuanceRequests.Qualified(SubjectKeys.Rsa2048(), keyOnQscd: false));
 
         var verify = await OpensslJudge.VerifyAsync(ca.CaCertificates[CaNames.Root], ca.CaCertificates[CaNames.Qualified], leaf);
         verify.ExitCode.ShouldBe(0, verify.Combined);
@@ -76,7 +76,7 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task The_QcPDS_names_a_Czech_and_an_English_statement_and_the_own_policy_a_Czech_notice()
     {
-        var leaf = await ca.IssueAsync(Requests.Qualified(SubjectKeys.EcP256()));
+        var leaf = await ca.IssueAsync(IssuanceRequests.Qualified(SubjectKeys.EcP256()));
 
         var asn1 = await OpensslJudge.Asn1Async(leaf);
         asn1.ShouldContain("IA5STRING         :https://qtsp.invalid/pds/pds-cs.pdf");
@@ -90,7 +90,7 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task Commercial_rsa_on_a_secure_device_has_NCP_plus_signature_and_encipherment_email_protection_client_auth_and_the_email()
     {
-        var leaf = await ca.IssueAsync(Requests.Commercial(SubjectKeys.Rsa2048(), keyOnSecureDevice: true));
+        var leaf = await ca.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.Rsa2048(), keyOnSecureDevice: true));
 
         var verify = await OpensslJudge.VerifyAsync(ca.CaCertificates[CaNames.Root], ca.CaCertificates[CaNames.Commercial], leaf);
         verify.ExitCode.ShouldBe(0, verify.Combined);
@@ -111,7 +111,7 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task Commercial_ec_elsewhere_has_NCP_and_digital_signature_only()
     {
-        var leaf = await ca.IssueAsync(Requests.Commercial(SubjectKeys.EcP256(), keyOnSecureDevice: false));
+        var leaf = await ca.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.EcP256(), keyOnSecureDevice: false));
 
         var objects = OpensslJudge.Objects(await OpensslJudge.Asn1Async(leaf));
         objects.ShouldContain(Ncp);
@@ -122,8 +122,8 @@ public sealed class ProfileTests(IssuingCaFixture ca) : IClassFixture<IssuingCaF
     [Fact]
     public async Task Serial_numbers_are_16_byte_positive_random_and_checked_against_the_registry()
     {
-        var first = X509CertificateLoader.LoadCertificate(await ca.IssueAsync(Requests.Commercial(SubjectKeys.EcP256())));
-        var second = X509CertificateLoader.LoadCertificate(await ca.IssueAsync(Requests.Commercial(SubjectKeys.EcP256())));
+        var first = X509CertificateLoader.LoadCertificate(await ca.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.EcP256())));
+        var second = X509CertificateLoader.LoadCertificate(await ca.IssueAsync(IssuanceRequests.Commercial(SubjectKeys.EcP256())));
 
         first.SerialNumber.ShouldNotBe(second.SerialNumber);
         foreach (var certificate in new[] { first, second })

@@ -2,7 +2,7 @@ using Qtsp.Portal.Ca;
 
 namespace Qtsp.Portal.Tests.Ca;
 
-public static class Requests
+public static class IssuanceRequests
 {
     public static readonly CertificateSubject JanNovak = new("Jan", "Novák", "Jan Novák", "CZ", "PNOCZ-8001011234", "jan.novak@example.test");
 
