@@ -2,6 +2,7 @@ using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Qtsp.Agent.Pkcs11;
+using Qtsp.Shared.Crypto;
 
 namespace Qtsp.Agent.Tokens.Operations;
 
@@ -45,7 +46,7 @@ internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK k
         }
 
         var raw = session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin?.Utf8);
-        return EcdsaDer(raw);
+        return EcdsaSignatureEncoding.ToDer(raw);
     }
 
     private string SignatureOid(HashAlgorithmName hash) => (IsRsa, hash.Name) switch
@@ -88,33 +89,5 @@ internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK k
         }
 
         return writer.Encode();
-    }
-
-    /// <summary>
-    /// PKCS#11 returns ECDSA signatures as r||s of fixed width; X.509 wants SEQUENCE { INTEGER r, INTEGER s } with minimal
-    /// integers, so the leading zero bytes of a short r or s go (about one signature in 128 has one).
-    /// </summary>
-    internal static byte[] EcdsaDer(byte[] raw)
-    {
-        var half = raw.Length / 2;
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
-            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half)));
-        }
-
-        return writer.Encode();
-    }
-
-    private static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> unsigned)
-    {
-        var start = 0;
-        while (start < unsigned.Length - 1 && unsigned[start] == 0)
-        {
-            start++;
-        }
-
-        return unsigned[start..];
     }
 }

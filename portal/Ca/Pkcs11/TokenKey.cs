@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Net.Pkcs11Interop.Common;
 using Net.Pkcs11Interop.HighLevelAPI;
+using Qtsp.Shared.Crypto;
 
 namespace Qtsp.Portal.Ca.Pkcs11;
 
@@ -32,37 +33,6 @@ internal sealed class TokenKey(CaToken token, IObjectHandle privateKey, CaKeyTyp
         var digest = hash == HashAlgorithmName.SHA256 ? SHA256.HashData(data)
             : hash == HashAlgorithmName.SHA384 ? SHA384.HashData(data)
             : throw new ArgumentOutOfRangeException(nameof(hash), hash, "SHA-256 or SHA-384");
-        return EncodeEcdsaSignature(token.Sign(privateKey, CKM.CKM_ECDSA, digest));
-    }
-
-    /// <summary>PKCS#11 returns r||s, each the field size; X.509 carries SEQUENCE { INTEGER r, INTEGER s }.</summary>
-    internal static byte[] EncodeEcdsaSignature(byte[] raw)
-    {
-        if (raw.Length == 0 || raw.Length % 2 != 0)
-        {
-            throw new CryptographicException("The token returned an ECDSA signature of odd length.");
-        }
-
-        var half = raw.Length / 2;
-        var writer = new AsnWriter(AsnEncodingRules.DER);
-        using (writer.PushSequence())
-        {
-            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
-            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half)));
-        }
-
-        return writer.Encode();
-    }
-
-    /// <summary>r and s come zero-padded to the field size; DER wants an INTEGER without redundant leading zeros.</summary>
-    private static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> value)
-    {
-        var start = 0;
-        while (start < value.Length - 1 && value[start] == 0)
-        {
-            start++;
-        }
-
-        return value[start..];
+        return EcdsaSignatureEncoding.ToDer(token.Sign(privateKey, CKM.CKM_ECDSA, digest));
     }
 }

@@ -22,7 +22,7 @@ public sealed class TokenSignerTests
             }
 
             seen++;
-            var der = TokenSigner.EcdsaDer(raw);
+            var der = Qtsp.Shared.Crypto.EcdsaSignatureEncoding.ToDer(raw);
 
             var sequence = new AsnReader(der, AsnEncodingRules.DER).ReadSequence(); // strict DER: a redundant zero throws
             sequence.ReadInteger();
@@ -41,7 +41,7 @@ public sealed class TokenSignerTests
         raw[31] = 0x05;
         raw[32] = 0x80;
 
-        var der = TokenSigner.EcdsaDer(raw);
+        var der = Qtsp.Shared.Crypto.EcdsaSignatureEncoding.ToDer(raw);
 
         der[..7].ShouldBe(new byte[] { 0x30, 0x26, 0x02, 0x01, 0x05, 0x02, 0x21 });
         der[7..9].ShouldBe(new byte[] { 0x00, 0x80 });
