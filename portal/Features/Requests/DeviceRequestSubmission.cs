@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Pkcs10 = System.Security.Cryptography.X509Certificates.CertificateRequest;
 using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Ca;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Shared.Bridge;
 
@@ -46,10 +45,8 @@ public enum DeviceRequestRefusal
 /// <summary>The request taken: its number, as the holder takes it to a branch.</summary>
 public sealed record DeviceRequestRecorded(long Id, string RequestNumber, CertificateType Type, string SubjectName, string DeviceSerial);
 
-public sealed record DeviceRequestOutcome(DeviceRequestRecorded? Recorded, DeviceRequestRefusal? Refusal)
-{
-    public static DeviceRequestOutcome Refused(DeviceRequestRefusal refusal) => new(null, refusal);
-}
+/// <summary>What the checks found (shown to the holder either way), and the request taken or why not.</summary>
+public sealed record DeviceRequestOutcome(RequestCheck Check, DeviceRequestRecorded? Recorded, DeviceRequestRefusal? Refusal);
 
 /// <summary>
 /// Takes a request made on the holder's device (#11 item 3): the portal believes nothing the page or the agent says
@@ -57,7 +54,7 @@ public sealed record DeviceRequestOutcome(DeviceRequestRecorded? Recorded, Devic
 /// for the device and the nonce this circuit issued (at most five minutes ago, each request once), the holder, and the
 /// person–device binding — then records it under a BP (qualified) or KC (commercial) number. Every outcome is audited.
 /// </summary>
-public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor current, AuditTrail audit, TimeProvider time)
+public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor current, AuditTrail audit, IServiceKeyRegistry serviceKeys, TimeProvider time)
 {
     public static readonly TimeSpan NonceLifetime = TimeSpan.FromMinutes(5);
 
@@ -69,18 +66,20 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
         var actor = await current.RequireAsync().ConfigureAwait(false);
         var created = request.Created;
         var serial = created.DeviceSerial.Trim().ToUpperInvariant();
+        var check = RequestVerification.Verify(created, request.Nonce, await serviceKeys.FindAsync(serial).ConfigureAwait(false));
         return await data.RunInTransactionAsync(async db =>
         {
-            var (outcome, subjectName) = await CheckAsync(db, actor, request, serial).ConfigureAwait(false);
-            if (outcome is { } refused)
+            var applicant = actor.ApplicantId is { } applicantId
+                ? await db.Applicants.AsNoTracking().SingleOrDefaultAsync(a => a.Id == applicantId).ConfigureAwait(false)
+                : null;
+            var device = await db.SecureDevices.AsNoTracking().SingleOrDefaultAsync(d => d.SerialNumber == serial).ConfigureAwait(false);
+            if (await RefusalAsync(db, request, check, applicant, device).ConfigureAwait(false) is { } refused)
             {
                 audit.Add(db, actor, AuditActions.RequestRefused, AuditSubjects.DeviceSerial(serial), new { reason = refused.ToString() });
                 await db.SaveChangesAsync().ConfigureAwait(false);
-                return DeviceRequestOutcome.Refused(refused);
+                return new DeviceRequestOutcome(check, null, refused);
             }
 
-            var applicant = await db.Applicants.SingleAsync(a => a.Id == actor.ApplicantId).ConfigureAwait(false);
-            var device = await db.SecureDevices.SingleAsync(d => d.SerialNumber == serial).ConfigureAwait(false);
             var type = request.Area == AreaKind.Qualified ? CertificateType.Qualified : CertificateType.Commercial;
             var now = time.GetUtcNow().UtcDateTime;
             var recorded = new Data.CertificateRequest
@@ -89,9 +88,9 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
                 Type = type,
                 Kind = RequestKind.Initial,
                 Status = RequestStatus.Submitted,
-                ApplicantId = applicant.Id,
-                DeviceId = device.Id,
-                SubjectName = subjectName!,
+                ApplicantId = applicant!.Id,
+                DeviceId = device!.Id,
+                SubjectName = CommonName(check.Request!),
                 Email = applicant.Email,
                 ValidityMonths = DefaultValidityMonths,
                 Csr = created.Request,
@@ -100,6 +99,7 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
                 CreatedBy = actor.AuditActor,
                 SubmittedAtUtc = now,
             };
+
             // A number already taken is drawn again before the insert: inside a PostgreSQL transaction a failed insert
             // cannot be retried. The unique index still has the last word.
             for (var attempt = 0; attempt < 5 && await db.CertificateRequests.AnyAsync(r => r.RequestNumber == recorded.RequestNumber).ConfigureAwait(false); attempt++)
@@ -109,101 +109,69 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
 
             db.CertificateRequests.Add(recorded);
             await db.SaveChangesAsync().ConfigureAwait(false);
-
             audit.Add(db, actor, AuditActions.RequestSubmitted, AuditSubjects.Request(recorded.Id), new
             {
                 recorded.RequestNumber, type = type.ToString(), device = serial, key = created.KeyIdHex,
             });
             await db.SaveChangesAsync().ConfigureAwait(false);
-            return new DeviceRequestOutcome(new DeviceRequestRecorded(recorded.Id, recorded.RequestNumber, type, recorded.SubjectName, serial), null);
+            return new DeviceRequestOutcome(check, new DeviceRequestRecorded(recorded.Id, recorded.RequestNumber, type, recorded.SubjectName, serial), null);
         }).ConfigureAwait(false);
     }
 
-    private async Task<(DeviceRequestRefusal? Refusal, string? SubjectName)> CheckAsync(PortalDbContext db, Actor actor, DeviceRequest request, string serial)
+    private async Task<DeviceRequestRefusal?> RefusalAsync(PortalDbContext db, DeviceRequest request, RequestCheck check, Applicant? applicant, SecureDevice? device)
     {
         var created = request.Created;
         var age = time.GetUtcNow() - request.NonceIssuedAt;
         if (age > NonceLifetime || age < TimeSpan.Zero)
         {
-            return (DeviceRequestRefusal.Expired, null);
+            return DeviceRequestRefusal.Expired;
         }
 
-        if (created.KeyIdHex.Length is 0 or > Data.CertificateRequest.KeyIdMaxLength || !created.KeyIdHex.All(Uri.IsHexDigit))
+        if (created.KeyIdHex.Length is 0 or > Data.CertificateRequest.KeyIdMaxLength || !created.KeyIdHex.All(Uri.IsHexDigit)
+            || !check.RequestSignatureValid)
         {
-            return (DeviceRequestRefusal.InvalidRequest, null);
+            return DeviceRequestRefusal.InvalidRequest;
         }
 
-        Pkcs10 csr;
-        try
+        if (PublicKeyPolicy.Check(check.Request!.PublicKey.ExportSubjectPublicKeyInfo()).Refusal is not null)
         {
-            // Loading checks the request's signature with the public key it carries.
-            csr = Pkcs10.LoadSigningRequest(
-                created.Request, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default);
-        }
-        catch (CryptographicException)
-        {
-            return (DeviceRequestRefusal.InvalidRequest, null);
+            return DeviceRequestRefusal.WeakKey;
         }
 
-        if (!KeyIsStrongEnough(csr.PublicKey))
+        if (device is null || check.Attestation == AttestationCheck.Unverifiable)
         {
-            return (DeviceRequestRefusal.WeakKey, null);
+            return DeviceRequestRefusal.DeviceNotRegistered;
         }
 
-        var device = await db.SecureDevices.AsNoTracking().SingleOrDefaultAsync(d => d.SerialNumber == serial).ConfigureAwait(false);
-        if (device?.ServiceKeyPublicKey is not { } registered)
+        if (check.Attestation != AttestationCheck.Verified)
         {
-            return (DeviceRequestRefusal.DeviceNotRegistered, null);
-        }
-
-        if (!AttestationStatement.Verify(created.Attestation, PublicKey.CreateFromSubjectPublicKeyInfo(registered, out _), created.Request, request.Nonce, created.DeviceSerial))
-        {
-            return (DeviceRequestRefusal.AttestationInvalid, null);
+            return DeviceRequestRefusal.AttestationInvalid;
         }
 
         if (await db.CertificateRequests.AnyAsync(r => r.Csr == created.Request).ConfigureAwait(false))
         {
-            return (DeviceRequestRefusal.AlreadySubmitted, null);
+            return DeviceRequestRefusal.AlreadySubmitted;
         }
 
-        if (actor.ApplicantId is not { } applicantId)
+        if (applicant is null)
         {
-            return (DeviceRequestRefusal.NotAHolder, null);
+            return DeviceRequestRefusal.NotAHolder;
         }
 
-        if (await db.Applicants.AnyAsync(a => a.Id == applicantId && a.IsBlocked).ConfigureAwait(false))
+        if (applicant.IsBlocked)
         {
-            return (DeviceRequestRefusal.ApplicantBlocked, null);
+            return DeviceRequestRefusal.ApplicantBlocked;
         }
 
-        if (await db.DeviceBindings.AnyAsync(b => b.DeviceId == device.Id && b.CancelledAtUtc == null && b.ApplicantId != applicantId).ConfigureAwait(false))
-        {
-            return (DeviceRequestRefusal.DeviceBoundToSomeoneElse, null);
-        }
+        return await db.DeviceBindings.AnyAsync(b => b.DeviceId == device.Id && b.CancelledAtUtc == null && b.ApplicantId != applicant.Id).ConfigureAwait(false)
+            ? DeviceRequestRefusal.DeviceBoundToSomeoneElse
+            : null;
+    }
 
-        var subject = csr.SubjectName.EnumerateRelativeDistinguishedNames()
+    /// <summary>The request's common name (what goes into the certificate); its whole subject when it has none.</summary>
+    private static string CommonName(System.Security.Cryptography.X509Certificates.CertificateRequest request) =>
+        request.SubjectName.EnumerateRelativeDistinguishedNames()
             .Where(n => n.GetSingleElementType().Value == "2.5.4.3")
             .Select(n => n.GetSingleElementValue())
-            .FirstOrDefault();
-        return (null, string.IsNullOrWhiteSpace(subject) ? csr.SubjectName.Name : subject);
-    }
-
-    private static bool KeyIsStrongEnough(PublicKey key)
-    {
-        using var rsa = key.GetRSAPublicKey();
-        if (rsa is not null)
-        {
-            return rsa.KeySize >= 2048;
-        }
-
-        using var ec = key.GetECDsaPublicKey();
-        if (ec is null)
-        {
-            return false;
-        }
-
-        var curve = ec.ExportParameters(false).Curve.Oid;
-        return curve.Value is "1.2.840.10045.3.1.7" or "1.3.132.0.34" // P-256, P-384
-            || curve.FriendlyName is "nistP256" or "nistP384" or "ECDSA_P256" or "ECDSA_P384";
-    }
+            .FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)) ?? request.SubjectName.Name;
 }

@@ -15,26 +15,32 @@ public enum AttestationCheck
     Invalid,
 }
 
+/// <summary>What the portal found about a request from the device; <see cref="Request"/> is the parsed request when its signature holds.</summary>
+public sealed record RequestCheck(bool RequestSignatureValid, string? Subject, AttestationCheck Attestation)
+{
+    public CertificateRequest? Request { get; init; }
+}
+
 /// <summary>The portal trusts nothing from the page or the agent blindly: it checks the request's own signature and the service key's attestation.</summary>
 public static class RequestVerification
 {
-    public static (bool RequestSignatureValid, string? Subject, AttestationCheck Attestation) Verify(KeyRequestCreated created, byte[] nonce, PublicKey? registeredServiceKey)
+    public static RequestCheck Verify(KeyRequestCreated created, byte[] nonce, PublicKey? registeredServiceKey)
     {
-        string? subject;
+        CertificateRequest request;
         try
         {
             // LoadSigningRequest checks the request's signature with the key it carries.
-            subject = CertificateRequest.LoadSigningRequest(created.Request, HashAlgorithmName.SHA256).SubjectName.Name;
+            request = CertificateRequest.LoadSigningRequest(created.Request, HashAlgorithmName.SHA256);
         }
         catch (CryptographicException)
         {
-            return (false, null, AttestationCheck.Invalid);
+            return new RequestCheck(false, null, AttestationCheck.Invalid);
         }
 
         var attestation = registeredServiceKey is null ? AttestationCheck.Unverifiable
             : AttestationStatement.Verify(created.Attestation, registeredServiceKey, created.Request, nonce, created.DeviceSerial) ? AttestationCheck.Verified
             : AttestationCheck.Invalid;
-        return (true, subject, attestation);
+        return new RequestCheck(true, request.SubjectName.Name, attestation) { Request = request };
     }
 }
 
