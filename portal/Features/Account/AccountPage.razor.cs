@@ -1,11 +1,5 @@
 using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Localization;
-using Microsoft.JSInterop;
-using Qtsp.Portal.Data;
-using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
-using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Features.Account;
 
