@@ -4,9 +4,15 @@
 # service key, and a qualified area with a user key pair and a qualified certificate from a demo CA.
 #
 #   eng/demo-device.sh DIR [HOLDER-NAME]
+#   eng/demo-device.sh DIR --install-certificate CERT.der   (replaces the holder's qualified certificate, CKA_ID 01)
 #
 # The device's serial number is DEMO_DEVICE_SERIAL (default 5110CC0000000001), so the portal's demo data
-# can name the same device; the service key's public key is left in DIR/service-key.pub.pem for the same reason.
+# can name the same device; the service key's public key is left in DIR/service-key.pub.pem and the holder's
+# qualified public key in DIR/holder.pub.pem for the same reason.
+#
+# DEMO_HOLDER_CERTIFICATE=none leaves the holder's key without a certificate: the run command has the portal's
+# embedded CA issue it and installs it. The default (demo-ca) issues one from a throwaway CA made here, for the
+# agent's tests, which need a device without a portal.
 #
 # Prints nothing but errors when DIR already holds a device. Secrets of the demo device (documented
 # in README.md, never used for anything real): PIN 1234, PUK 12341234, QPIN 123456, QPUK 123456.
@@ -20,6 +26,24 @@ pin=1234 puk=12341234 qpin=123456 qpuk=123456
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+
+# Slot id and serial of the token labelled $1 (pkcs11-tool's --token-label matches prefixes, so use slots).
+token_field() { softhsm2-util --show-slots | awk -v want="$1" -v field="$2" '
+  /^Slot [0-9]+/ { slot = $2 }
+  /Serial number:/ { serial = $3 }
+  /Label:/ { sub(/^[ \t]*Label:[ \t]*/, ""); sub(/[ \t]+$/, ""); if ($0 == want) print (field == "slot" ? slot : serial) }'; }
+p11() { pkcs11-tool --module "$module" "$@" >/dev/null 2>&1 || { echo "pkcs11-tool $* failed" >&2; pkcs11-tool --module "$module" "$@" >&2; exit 1; }; }
+
+if [ "$holder" = --install-certificate ]; then
+  certificate=${3:?usage: demo-device.sh DIR --install-certificate CERT.der}
+  export SOFTHSM2_CONF="$dir/softhsm2.conf"
+  qualified_slot=$(token_field "$label (Digital Signature PIN)" slot)
+  name=$(openssl x509 -inform DER -in "$certificate" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *commonName=//p')
+  pkcs11-tool --module "$module" --slot "$qualified_slot" --login --pin "$qpin" --delete-object --type cert --id 01 >/dev/null 2>&1 || true
+  p11 --slot "$qualified_slot" --login --pin "$qpin" --write-object "$certificate" --type cert --id 01 --label "${name:-certificate}"
+  exit 0
+fi
+
 [ -f "$dir/p11sim.conf" ] && exit 0
 
 work=$(mktemp -d)
@@ -38,15 +62,9 @@ qlabel="$label (Digital Signature PIN)"
 softhsm2-util --init-token --free --label "$label" --so-pin "$puk" --pin "$pin" >/dev/null
 softhsm2-util --init-token --free --label "$qlabel" --so-pin "$qpuk" --pin "$qpin" >/dev/null
 
-# Slot id and serial of the token labelled $1 (pkcs11-tool's --token-label matches prefixes, so use slots).
-token_field() { softhsm2-util --show-slots | awk -v want="$1" -v field="$2" '
-  /^Slot [0-9]+/ { slot = $2 }
-  /Serial number:/ { serial = $3 }
-  /Label:/ { sub(/^[ \t]*Label:[ \t]*/, ""); sub(/[ \t]+$/, ""); if ($0 == want) print (field == "slot" ? slot : serial) }'; }
 standard_slot=$(token_field "$label" slot)
 qualified_slot=$(token_field "$qlabel" slot)
 
-p11() { pkcs11-tool --module "$module" "$@" >/dev/null 2>&1 || { echo "pkcs11-tool $* failed" >&2; pkcs11-tool --module "$module" "$@" >&2; exit 1; }; }
 
 # The CA's service key, as the CA prepares every device before hand-over.
 p11 --slot "$standard_slot" --login --pin "$pin" --keypairgen --key-type rsa:2048 \
@@ -58,9 +76,10 @@ openssl pkey -pubin -inform DER -in "$work/service.pub.der" -out "$dir/service-k
 p11 --slot "$qualified_slot" --login --pin "$qpin" --keypairgen --key-type rsa:2048 \
     --label "$holder" --id 01 --usage-sign --sensitive --always-auth
 p11 --slot "$qualified_slot" --read-object --type pubkey --id 01 --output-file "$work/holder.pub.der"
-openssl pkey -pubin -inform DER -in "$work/holder.pub.der" -out "$work/holder.pub.pem"
+openssl pkey -pubin -inform DER -in "$work/holder.pub.der" -out "$dir/holder.pub.pem"
 
 # A demo qualified CA and the holder's qualified certificate (QcCompliance, QcSSCD, QcType esign; QCP-n-qscd).
+if [ "${DEMO_HOLDER_CERTIFICATE:-demo-ca}" != none ]; then
 openssl req -x509 -newkey rsa:3072 -nodes -keyout "$dir/ca/ca.key" -out "$dir/ca/ca.pem" -days 3650 \
     -subj "/C=CZ/O=Demo Trust Services/CN=Demo Qualified CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
@@ -75,10 +94,11 @@ EXT
 # 'openssl x509' reads -subj byte by byte as Latin-1 (it has no -utf8 switch), so hand it Latin-1 bytes:
 # it then writes a correct UTF8String. Holder names outside Latin-1 are refused here by iconv.
 subject_latin1=$(printf '/C=CZ/CN=%s/serialNumber=PNOCZ-8001011234' "$holder" | iconv -f UTF-8 -t ISO-8859-1)
-openssl x509 -new -subj "$subject_latin1" -force_pubkey "$work/holder.pub.pem" \
+openssl x509 -new -subj "$subject_latin1" -force_pubkey "$dir/holder.pub.pem" \
     -CA "$dir/ca/ca.pem" -CAkey "$dir/ca/ca.key" -days 730 -extfile "$work/qualified.ext" \
     -outform DER -out "$work/holder.cert.der" 2>/dev/null
 p11 --slot "$qualified_slot" --login --pin "$qpin" --write-object "$work/holder.cert.der" --type cert --id 01 --label "$holder"
+fi
 
 # One physical device: the simulator presents both tokens with one serial, the way vendor middleware does.
 standard_serial=$(token_field "$label" serial)

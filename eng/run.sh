@@ -17,7 +17,7 @@ configuration=Debug
 
 "$root/eng/prerequisites.sh" run
 simulator=$("$root/tests/Pkcs11Simulator/build.sh" "$data/bin" >/dev/null && echo "$data/bin/libp11sim.so")
-"$root/eng/demo-device.sh" "$data/demo"
+DEMO_HOLDER_CERTIFICATE=none "$root/eng/demo-device.sh" "$data/demo"
 
 # Quiet unless the build fails (dotnet build prints its summary even at -v quiet).
 build() {
@@ -44,17 +44,33 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-(cd "$root/agent" && exec dotnet "bin/$configuration/net10.0/Agent.dll" "${agent_args[@]}") &
-pids+=($!)
-# Demo data at the first start (a fresh data folder): an organisation with a representative and applicants, the demo
-# device's holder Jan Novák, a support user and an RA operator; the portal prints their one-time passwords.
+# The portal first: at its first start (a fresh data folder) it creates the CA (keys in a SoftHSM2 token under
+# $data/portal/ca) and the demo data - an organisation with a representative and applicants, the demo device's holder
+# Jan Novák with his qualified certificate issued by that CA, a support user and an RA operator - and prints the
+# accounts' one-time passwords.
 (cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
-  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" \
-  "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem") &
+  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" \
+  "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem" \
+  "--Demo:HolderPublicKeyPath=$data/demo/holder.pub.pem" "--Demo:HolderCertificatePath=$data/demo/holder.cert.der") &
 pids+=($!)
 
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
   curl -fs "$portal_url/health" >/dev/null 2>&1 && break
+  kill -0 "${pids[0]}" 2>/dev/null || { echo "The portal did not start." >&2; exit 1; }
+  sleep 0.5
+done
+
+# The holder's certificate onto the demo device, next to its key, before the agent opens the device (again when the
+# portal's data folder was made anew and its CA issued a new one).
+if [ -f "$data/demo/holder.cert.der" ] && ! cmp -s "$data/demo/holder.cert.der" "$data/demo/holder.cert.installed.der"; then
+  "$root/eng/demo-device.sh" "$data/demo" --install-certificate "$data/demo/holder.cert.der"
+  cp "$data/demo/holder.cert.der" "$data/demo/holder.cert.installed.der"
+fi
+
+(cd "$root/agent" && exec dotnet "bin/$configuration/net10.0/Agent.dll" "${agent_args[@]}") &
+pids+=($!)
+for _ in $(seq 1 120); do
+  curl -fs "$agent_url/" >/dev/null 2>&1 && break
   sleep 0.5
 done
 cat <<INFO

@@ -4,11 +4,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Qtsp.Portal.AgentBridge;
+using Qtsp.Portal.Ca;
 using Qtsp.Portal.Components;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Features;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Pki;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
 using MudBlazor;
@@ -41,6 +43,7 @@ public static class PortalHost
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<IDbContextFactory<PortalDbContext>>((options, factory) => options.XmlRepository = new DataProtectionKeyStore(factory));
         builder.Services.AddPortalAccounts();
+        builder.Services.AddEmbeddedCa(builder.Configuration);
         builder.Services.AddPortalFeatures(builder.Configuration);
         builder.Services.AddAgentBridge(builder.Configuration);
         builder.Services.AddTokenCare();
@@ -67,15 +70,24 @@ public static class PortalHost
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapFeatureEndpoints();
+        app.MapPkiEndpoints();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
 
-    /// <summary>Work before serving: the database is created and migrated, the roles exist, and the demo data when asked for.</summary>
+    /// <summary>
+    /// Work before serving: the database is created and migrated, the roles exist, the CA has started (created at the
+    /// first start), and the demo data when asked for.
+    /// </summary>
     public static async Task PrepareAsync(WebApplication app)
     {
         await DatabaseSetup.MigrateAsync(app.Services).ConfigureAwait(false);
         await AccountSetup.EnsureRolesAsync(app.Services).ConfigureAwait(false);
+        if (app.Services.GetService<EmbeddedCertificateAuthority>() is { } embeddedCa)
+        {
+            await embeddedCa.StartAsync().ConfigureAwait(false);
+        }
+
         var demo = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
         if (demo.Enabled)
         {

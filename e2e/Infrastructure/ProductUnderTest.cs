@@ -67,7 +67,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
     public static async Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null, params string[] extraArguments)
     {
         var directory = RepositoryPaths.NewTemporaryDirectory("e2e");
-        var demo = await DemoDevice.CreateAsync(Path.Combine(directory, "demo")).ConfigureAwait(false);
+        var demo = await DemoDevice.CreateAsync(Path.Combine(directory, "demo"), withDemoCaCertificate: false).ConfigureAwait(false);
         var simulator = await RepositoryPaths.SimulatorModuleAsync().ConfigureAwait(false);
         var product = new ProductUnderTest(new AgentSetup([simulator], demo.Environment, ExtraArguments: extraArguments), directory) { Demo = demo };
         product._portalArguments = extraArguments;
@@ -108,21 +108,33 @@ public sealed class ProductUnderTest : IAsyncDisposable
     public static Task<ProductUnderTest> StartAsync(AgentSetup agentSetup) =>
         new ProductUnderTest(agentSetup, RepositoryPaths.NewTemporaryDirectory("e2e")).StartProcessesAsync(agentSetup);
 
+    /// <summary>As the run command does: the portal (its CA issues the demo holder's certificate), the certificate onto the demo device, the agent.</summary>
     private async Task<ProductUnderTest> StartProcessesAsync(AgentSetup setup)
     {
-        var agentStart = StartAgentAsync(setup);
         _portal = ProductProcess.Start("portal", "Portal",
         [
             "--urls", PortalUrl,
             $"--Portal:DataDirectory={Path.Combine(_dataDirectory, "portal")}",
             $"--AgentBridge:Url={AgentUrl}",
             "--AgentBridge:RetryMilliseconds=500",
+            $"--Pki:PublicBaseUrl={PortalUrl}",
             // The run command's demo data (eng/run.sh): accounts whose one-time passwords the portal prints at first start.
             "--Demo:Enabled=true",
-            .. Demo is null ? Array.Empty<string>() : [$"--Demo:ServiceKeyPath={Path.Combine(Demo.Directory, "service-key.pub.pem")}"],
+            .. Demo is null ? Array.Empty<string>() :
+            [
+                $"--Demo:ServiceKeyPath={Path.Combine(Demo.Directory, "service-key.pub.pem")}",
+                $"--Demo:HolderPublicKeyPath={Demo.HolderPublicKeyPath}",
+                $"--Demo:HolderCertificatePath={Demo.HolderCertificatePath}",
+            ],
             .. _portalArguments,
         ]);
-        await Task.WhenAll(agentStart, _portal.WaitUntilServingAsync(PortalUrl + "/health")).ConfigureAwait(false);
+        await _portal.WaitUntilServingAsync(PortalUrl + "/health").ConfigureAwait(false);
+        if (Demo is not null)
+        {
+            await Demo.InstallHolderCertificateAsync().ConfigureAwait(false);
+        }
+
+        await StartAgentAsync(setup).ConfigureAwait(false);
         return this;
     }
 

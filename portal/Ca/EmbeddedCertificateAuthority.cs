@@ -55,9 +55,8 @@ public sealed partial class EmbeddedCertificateAuthority(
 
     private async Task<Started> StartOnceAsync(CancellationToken cancellationToken)
     {
-        SoftHsmDefaults.ApplyIfSoftHsm(options.Pkcs11.Module, _caDirectory);
         using var creationLock = await CaCreationLock.AcquireAsync(_caDirectory, options.CreationLockTimeout, cancellationToken).ConfigureAwait(false);
-        var token = CaToken.Open(options.Pkcs11);
+        var token = CaToken.Open(SoftHsmDefaults.Apply(options.Pkcs11, _caDirectory));
         try
         {
             var hierarchy = new CaHierarchy(token, new CaCertificateStore(_caDirectory), options, pki, time, logger);

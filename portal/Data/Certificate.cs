@@ -39,6 +39,14 @@ public sealed class Certificate
 
     public required byte[] Der { get; set; }
 
+    /// <summary>The CKA_ID (hex, lower case) of the certificate's key on <see cref="Device"/>: where the certificate is installed.</summary>
+    public string? KeyIdHex { get; set; }
+
+    /// <summary>When the holder accepted the certificate after reading its issuance protocol; it is installed then.</summary>
+    public DateTime? AcceptedAtUtc { get; set; }
+
+    public string? AcceptedBy { get; set; }
+
     /// <summary>The record of a certificate just issued (status Issued); the caller links its applicant and device.</summary>
     public static Certificate FromIssued(X509Certificate2 issued, CertificateType type) => new()
     {

@@ -54,6 +54,19 @@ public sealed class CertificateRequest
 
     public string? DecidedBy { get; set; }
 
+    /// <summary>
+    /// The EN 319 412-1 semantics identifier for the subject's serialNumber ("PNOCZ-…", "IDCCZ-…"), fixed at the
+    /// identity check (or taken over from the certificate renewed).
+    /// </summary>
+    public string? SubjectSerialNumber { get; set; }
+
+    public const int SubjectSerialNumberMaxLength = 64;
+
+    /// <summary>For a subsequent request: the certificate it renews.</summary>
+    public long? RenewsCertificateId { get; set; }
+
+    public string? RejectionReason { get; set; }
+
     public long? CertificateId { get; set; }
 
     public Certificate? Certificate { get; set; }

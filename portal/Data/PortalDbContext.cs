@@ -33,6 +33,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<CertificateRequest> CertificateRequests => Set<CertificateRequest>();
 
+    public DbSet<IdentityCheck> IdentityChecks => Set<IdentityCheck>();
+
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     public DbSet<SupportSession> SupportSessions => Set<SupportSession>();
@@ -135,6 +137,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             certificate.HasOne(c => c.Applicant).WithMany().HasForeignKey(c => c.ApplicantId).OnDelete(DeleteBehavior.Restrict);
             certificate.HasIndex(c => new { c.Issuer, c.SerialNumber }).IsUnique();
             certificate.HasIndex(c => new { c.ApplicantId, c.NotAfterUtc });
+            certificate.Property(c => c.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
+            certificate.Property(c => c.AcceptedBy).HasMaxLength(256);
             certificate.HasIndex(c => c.DeviceId);
         });
 
@@ -148,6 +152,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.Property(r => r.CreatedBy).HasMaxLength(256);
             request.Property(r => r.DecidedBy).HasMaxLength(256);
             request.Property(r => r.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
+            request.Property(r => r.SubjectSerialNumber).HasMaxLength(CertificateRequest.SubjectSerialNumberMaxLength);
+            request.Property(r => r.RejectionReason).HasMaxLength(Applicant.ReasonMaxLength);
+            request.HasOne<Certificate>().WithMany().HasForeignKey(r => r.RenewsCertificateId).OnDelete(DeleteBehavior.Restrict);
             Enum(request.Property(r => r.Type));
             Enum(request.Property(r => r.Kind));
             Enum(request.Property(r => r.Status));
@@ -158,6 +165,18 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.HasIndex(r => new { r.ApplicantId, r.CreatedAtUtc });
             request.HasIndex(r => r.DeviceId);
             request.HasIndex(r => r.CertificateId);
+        });
+
+        builder.Entity<IdentityCheck>(check =>
+        {
+            check.ToTable("IdentityChecks");
+            Enum(check.Property(c => c.DocumentType));
+            check.Property(c => c.DocumentNumber).HasMaxLength(IdentityCheck.DocumentNumberMaxLength);
+            check.Property(c => c.IssuingCountry).HasMaxLength(2);
+            check.Property(c => c.CheckedBy).HasMaxLength(256);
+            check.Property(c => c.Note).HasMaxLength(Applicant.ReasonMaxLength);
+            check.HasOne(c => c.Request).WithMany().HasForeignKey(c => c.RequestId).OnDelete(DeleteBehavior.Restrict);
+            check.HasIndex(c => c.RequestId);
         });
 
         builder.Entity<OutboxMessage>(message =>

@@ -37,6 +37,7 @@ public static class FeatureSetup
         services.AddScoped<BindingService>();
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();
+        services.AddScoped<RequestIssuance>();
         services.AddScoped<SupportService>();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();

@@ -9,6 +9,7 @@ public static class DemoCa
     /// <summary>Issues a certificate for a PKCS#10 request (DER) with the demo CA; qualified ones carry the QC statements.</summary>
     public static async Task<byte[]> IssueAsync(DemoDevice device, byte[] request, bool qualified)
     {
+        await EnsureCaAsync(device).ConfigureAwait(false);
         var work = RepositoryPaths.NewTemporaryDirectory("demo-ca");
         try
         {
@@ -31,5 +32,23 @@ public static class DemoCa
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>A device made as the run command makes it has no demo CA (the portal's CA certifies it): tests get one made here.</summary>
+    private static async Task EnsureCaAsync(DemoDevice device)
+    {
+        var directory = Path.Combine(device.Directory, "ca");
+        if (File.Exists(Path.Combine(directory, "ca.pem")))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        await ProcessRunner.RunCheckedAsync("openssl",
+        [
+            "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", Path.Combine(directory, "ca.key"), "-out", Path.Combine(directory, "ca.pem"),
+            "-days", "3650", "-subj", "/C=CZ/O=Demo Trust Services/CN=Demo Qualified CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ]).ConfigureAwait(false);
     }
 }

@@ -44,11 +44,27 @@ public sealed class DemoDevice
         ["P11SIM_CONFIG"] = SimulatorConfig,
     };
 
-    public static async Task<DemoDevice> CreateAsync(string directory)
+    /// <param name="withDemoCaCertificate">
+    /// False: the holder's qualified key without a certificate, as the run command makes it (the portal's CA issues
+    /// one, <see cref="InstallHolderCertificateAsync"/> puts it on); true: a certificate from a throwaway CA (agent tests).
+    /// </param>
+    public static async Task<DemoDevice> CreateAsync(string directory, bool withDemoCaCertificate = true)
     {
-        await ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [directory]).ConfigureAwait(false);
+        await ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [directory], withDemoCaCertificate
+            ? null
+            : new Dictionary<string, string> { ["DEMO_HOLDER_CERTIFICATE"] = "none" }).ConfigureAwait(false);
         return new DemoDevice(directory);
     }
+
+    /// <summary>The holder's qualified public key (PEM) the portal's demo data certifies.</summary>
+    public string HolderPublicKeyPath => Path.Combine(Directory, "holder.pub.pem");
+
+    /// <summary>Where the portal writes the holder's certificate it issued at first start.</summary>
+    public string HolderCertificatePath => Path.Combine(Directory, "holder.cert.der");
+
+    /// <summary>Puts the certificate the portal issued onto the device next to the holder's key, as the run command does.</summary>
+    public Task InstallHolderCertificateAsync() =>
+        ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [Directory, "--install-certificate", HolderCertificatePath]);
 
     /// <summary>A demo device someone else created (the run command), by its directory.</summary>
     public static DemoDevice Open(string directory) =>

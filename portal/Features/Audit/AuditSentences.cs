@@ -35,6 +35,12 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.RequestPrepared] = "Audit.Event.RequestPrepared",
         [AuditActions.RequestSubmitted] = "Audit.Event.RequestSubmitted",
         [AuditActions.RequestRefused] = "Audit.Event.RequestRefused",
+        [AuditActions.IdentityVerified] = "Audit.Event.IdentityVerified",
+        [AuditActions.RequestRejected] = "Audit.Event.RequestRejected",
+        [AuditActions.RequestWithdrawn] = "Audit.Event.RequestWithdrawn",
+        [AuditActions.CertificateIssued] = "Audit.Event.CertificateIssued",
+        [AuditActions.IssuanceRefused] = "Audit.Event.IssuanceRefused",
+        [AuditActions.CertificateAccepted] = "Audit.Event.CertificateAccepted",
         [AuditActions.CertificateRevoked] = "Audit.Event.CertificateRevoked",
         [AuditActions.BindingCancelled] = "Audit.Event.BindingCancelled",
         [AuditActions.SupportSessionStarted] = "Audit.Event.SupportSessionStarted",
@@ -98,6 +104,17 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
             audit.Subject is { } refusedFor && refusedFor.StartsWith("device-serial:", StringComparison.Ordinal) ? refusedFor["device-serial:".Length..] : "—",
             Enum.TryParse<DeviceRequestRefusal>(Text(facts, "reason"), out var reason) && Enum.IsDefined(reason) ? l[$"Requests.Refusal.{reason}"].Value : "—",
         ],
+        AuditActions.IdentityVerified => [Text(facts, "requestNumber"), Text(facts, "document")],
+        AuditActions.RequestRejected or AuditActions.RequestWithdrawn => [Text(facts, "requestNumber"), Text(facts, "reason")],
+        AuditActions.CertificateIssued => [Text(facts, "requestNumber"), Text(facts, "serial")],
+        AuditActions.IssuanceRefused =>
+        [
+            Text(facts, "requestNumber"),
+            Enum.TryParse<IssuanceRefusal>(Text(facts, "reason"), out var notIssued) && Enum.IsDefined(notIssued)
+                ? l[$"Issuance.Refusal.{notIssued}", Text(facts, "ca")].Value
+                : "—",
+        ],
+        AuditActions.CertificateAccepted => [Text(facts, "serial")],
         AuditActions.CertificateRevoked => [Text(facts, "serialNumber"), l[RevocationReasonTexts.Key(Text(facts, "reason"))].Value],
         AuditActions.BindingCancelled => [Text(facts, "device"), Text(facts, "reason")],
         AuditActions.SupportSessionStarted =>

@@ -99,6 +99,12 @@ public static class AuditActions
     public const string RequestPrepared = "request.prepared";
     public const string RequestSubmitted = "request.submitted";
     public const string RequestRefused = "request.refused";
+    public const string IdentityVerified = "request.identity-verified";
+    public const string RequestRejected = "request.rejected";
+    public const string RequestWithdrawn = "request.withdrawn";
+    public const string CertificateIssued = "certificate.issued";
+    public const string IssuanceRefused = "certificate.issuance-refused";
+    public const string CertificateAccepted = "certificate.accepted";
     public const string CertificateRevoked = "certificate.revoked";
     public const string BindingCancelled = "binding.cancelled";
     public const string SupportSessionStarted = "support.session.started";

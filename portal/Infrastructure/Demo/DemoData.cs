@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Ca;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Requests;
@@ -21,6 +22,15 @@ public sealed class DemoOptions
 
     /// <summary>The serial number of the demo device (eng/demo-device.sh's default).</summary>
     public string DeviceSerial { get; set; } = "5110CC0000000001";
+
+    /// <summary>The public key (PEM) of the holder's qualified key on the demo device, written by eng/demo-device.sh.</summary>
+    public string? HolderPublicKeyPath { get; set; }
+
+    /// <summary>
+    /// Where to write the holder's qualified certificate (DER) the embedded CA issues at the first start; the run command
+    /// puts it onto the demo device next to its key (CKA_ID <see cref="DemoData.HolderKeyIdHex"/>).
+    /// </summary>
+    public string? HolderCertificatePath { get; set; }
 }
 
 /// <summary>The demo accounts created at first start, with their one-time passwords (printed, never stored in plain text).</summary>
@@ -38,6 +48,9 @@ public static class DemoData
     public const string SupportUserName = "podpora";
     public const string OperatorUserName = "operator";
     public const string ContractNumber = "SML-2026-000117";
+
+    /// <summary>The CKA_ID eng/demo-device.sh gives the holder's qualified key.</summary>
+    public const string HolderKeyIdHex = "01";
 
     /// <summary>Creates the demo data when the database has no accounts yet; returns the accounts created (none on later starts).</summary>
     public static async Task<IReadOnlyList<DemoAccount>> SeedAsync(IServiceProvider services, DemoOptions options, TimeProvider time)
@@ -82,6 +95,7 @@ public static class DemoData
             Person("Jana", "Veselá", "jana.vesela@stavby-morava.example", "SM-0230", new DateOnly(1995, 9, 21), organisation),
         };
         var holder = Person("Jan", "Novák", "jan.novak@example.cz", null, new DateOnly(1980, 1, 1), null);
+        holder.PersonalIdentifier = "800101/1234";
         foreach (var applicant in employees.Append(holder))
         {
             applicant.UpdateSearchKeys();
@@ -113,20 +127,49 @@ public static class DemoData
         db.DeviceBindings.Add(new DeviceBinding { Device = device, Applicant = holder, CreatedAtUtc = now, CreatedBy = "ca" });
         db.DeviceBindings.Add(new DeviceBinding { Device = employeeDevice, Applicant = employees[1], CreatedAtUtc = now, CreatedBy = "ca" });
 
-        using (var ca = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        await db.SaveChangesAsync().ConfigureAwait(false);
+
+        // Every certificate below is issued by the embedded CA and recorded where its key is: the holder's qualified one
+        // goes onto the demo device (the run command installs it); the employees' keys are on devices not attached here.
+        var ca = scope.ServiceProvider.GetRequiredService<ICertificateAuthority>();
+        var demo = new DemoIssuer(ca, db, now);
+        if (ReadPublicKey(options.HolderPublicKeyPath) is { } holderKey)
         {
-            var issuer = new X500DistinguishedName("CN=Demo Qualified CA (portal demo data), O=Demo Trust Services, C=CZ");
-            db.Certificates.Add(DemoCertificate(ca, issuer, employees[1], employeeDevice, CertificateType.Qualified, now.AddMonths(-3), now.AddMonths(9)));
-            db.Certificates.Add(DemoCertificate(ca, issuer, employees[1], employeeDevice, CertificateType.Commercial, now.AddMonths(-3), now.AddMonths(9)));
-            db.Certificates.Add(DemoCertificate(ca, issuer, employees[0], null, CertificateType.Commercial, now.AddMonths(-11), now.AddDays(20)));
-            var revoked = DemoCertificate(ca, issuer, employees[3], null, CertificateType.Qualified, now.AddMonths(-6), now.AddMonths(6));
-            revoked.Status = CertificateStatus.Revoked;
-            revoked.RevokedAtUtc = now;
-            revoked.RevokedBy = RepresentativeUserName;
-            revoked.RevocationReason = "AffiliationChanged";
-            db.Certificates.Add(revoked);
-            db.Certificates.Add(DemoCertificate(ca, issuer, holder, device, CertificateType.Commercial, now.AddMonths(-1), now.AddMonths(11)));
+            var certificate = await demo.IssueAsync(holder, null, device, CertificateType.Qualified, holderKey, TimeSpan.FromDays(365), HolderKeyIdHex).ConfigureAwait(false);
+            db.CertificateRequests.Add(new Data.CertificateRequest
+            {
+                RequestNumber = RequestNumbers.New(CertificateType.Qualified),
+                Type = CertificateType.Qualified,
+                Kind = RequestKind.Initial,
+                Status = RequestStatus.Issued,
+                Applicant = holder,
+                Device = device,
+                SubjectName = holder.DisplayName,
+                Email = holder.Email,
+                ValidityMonths = 12,
+                KeyIdHex = HolderKeyIdHex,
+                CreatedAtUtc = now,
+                CreatedBy = HolderUserName,
+                SubmittedAtUtc = now,
+                DecidedAtUtc = now,
+                DecidedBy = OperatorUserName,
+                Certificate = certificate,
+            });
+            if (!string.IsNullOrWhiteSpace(options.HolderCertificatePath))
+            {
+                await File.WriteAllBytesAsync(options.HolderCertificatePath, certificate.Der).ConfigureAwait(false);
+            }
         }
+
+        const string idCard = "IDCCZ-";
+        await demo.IssueAsync(employees[1], idCard + "204857163", employeeDevice, CertificateType.Qualified, null, TimeSpan.FromDays(270)).ConfigureAwait(false);
+        await demo.IssueAsync(employees[1], idCard + "204857163", employeeDevice, CertificateType.Commercial, null, TimeSpan.FromDays(270)).ConfigureAwait(false);
+        await demo.IssueAsync(employees[0], null, null, CertificateType.Commercial, null, TimeSpan.FromDays(20)).ConfigureAwait(false);
+        var revoked = await demo.IssueAsync(employees[3], idCard + "198330512", null, CertificateType.Qualified, null, TimeSpan.FromDays(180)).ConfigureAwait(false);
+        revoked.Status = CertificateStatus.Revoked;
+        revoked.RevokedAtUtc = now;
+        revoked.RevokedBy = RepresentativeUserName;
+        revoked.RevocationReason = "AffiliationChanged";
 
         db.CertificateRequests.Add(new Data.CertificateRequest
         {
@@ -232,18 +275,45 @@ public static class DemoData
         return Convert.FromBase64String(text[pem.Base64Data]);
     }
 
-    private static Certificate DemoCertificate(ECDsa ca, X500DistinguishedName issuer, Applicant applicant, SecureDevice? device, CertificateType type, DateTime from, DateTime to)
+    private static byte[]? ReadPublicKey(string? path) => ReadServiceKey(path);
+
+    /// <summary>Issues demo certificates through the real CA; keys not given are made here and thrown away (their devices are elsewhere).</summary>
+    private sealed class DemoIssuer(ICertificateAuthority ca, PortalDbContext db, DateTime now)
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var subject = new X500DistinguishedName($"CN={applicant.FirstName} {applicant.LastName}, C=CZ");
-        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(subject, key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(type == CertificateType.Commercial ? X509KeyUsageFlags.DigitalSignature : X509KeyUsageFlags.NonRepudiation, true));
-        var serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] &= 0x7f;
-        using var issued = request.Create(issuer, X509SignatureGenerator.CreateForECDsa(ca), from, to, serial);
-        var certificate = Certificate.FromIssued(issued, type);
-        certificate.Device = device;
-        certificate.Applicant = applicant;
-        return certificate;
+        public async Task<Certificate> IssueAsync(Applicant applicant, string? subjectSerialNumber, SecureDevice? device, CertificateType type, byte[]? publicKey,
+            TimeSpan validity, string? keyIdHex = null)
+        {
+            byte[] spki;
+            if (publicKey is null)
+            {
+                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                spki = key.ExportSubjectPublicKeyInfo();
+            }
+            else
+            {
+                spki = publicKey;
+            }
+
+            var onDevice = device is not null;
+            var qscd = onDevice && device!.ServiceKeyPublicKey is not null && device.QscdCertifiedUntil >= DateOnly.FromDateTime(now);
+            var start = new DateTimeOffset(now, TimeSpan.Zero);
+            var result = await ca.IssueAsync(new IssuanceRequest(spki, IssuanceSubjects.For(applicant, subjectSerialNumber, applicant.Email),
+                type == CertificateType.Commercial ? CertificateProfile.Commercial : CertificateProfile.QualifiedNaturalPerson,
+                start, start + validity, new VerifiedKeyFacts(qscd, onDevice, FromPkcs12Import: false))).ConfigureAwait(false);
+            if (result is not IssuedCertificate issued)
+            {
+                throw new InvalidOperationException($"The embedded CA refused a demo certificate: {((IssuanceRefused)result).Reason}.");
+            }
+
+            using var parsed = X509CertificateLoader.LoadCertificate(issued.Der);
+            var certificate = Certificate.FromIssued(parsed, type);
+            certificate.Applicant = applicant;
+            certificate.Device = device;
+            certificate.KeyIdHex = keyIdHex;
+            certificate.AcceptedAtUtc = keyIdHex is null ? null : now;
+            certificate.AcceptedBy = keyIdHex is null ? null : HolderUserName;
+            db.Certificates.Add(certificate);
+            return certificate;
+        }
     }
 }

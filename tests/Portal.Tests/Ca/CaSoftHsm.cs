@@ -21,7 +21,10 @@ public sealed class CaSoftHsm
     public const string BenchmarkRsaToken = "ca-bench-rsa";
     public const string BenchmarkEcToken = "ca-bench-ec";
 
-    private static readonly string[] Tokens = [IssuingToken, RestartToken, MissingKeyToken, RaceToken, WrongPinToken, BenchmarkRsaToken, BenchmarkEcToken];
+    /// <summary>The token of every portal the tests start (<see cref="Hosting.PortalServer"/>): each makes its own CA certificates over its keys.</summary>
+    public const string PortalHostToken = "portal-host";
+
+    private static readonly string[] Tokens = [IssuingToken, RestartToken, MissingKeyToken, RaceToken, WrongPinToken, BenchmarkRsaToken, BenchmarkEcToken, PortalHostToken];
 
     private static readonly Lazy<Task<CaSoftHsm>> Instance = new(CreateAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 

@@ -19,7 +19,7 @@ public sealed class MigratedSchemaTests
     private static readonly string[] PortalTables =
     [
         "Applicants", "AspNetRoleClaims", "AspNetRoles", "AspNetUserClaims", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
-        "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "DataProtectionKeys", "DeviceBindings", "Organisations",
+        "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "DataProtectionKeys", "DeviceBindings", "IdentityChecks", "Organisations",
         "OutboxMessages", "SecureDevices", "SupportSessions",
     ];
 

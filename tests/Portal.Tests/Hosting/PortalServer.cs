@@ -69,6 +69,8 @@ public sealed class PortalServer : IAsyncDisposable
     /// <param name="configureServices">Replaces services after the portal's own (a <see cref="Support.TestClock"/>, a log capture).</param>
     public static async Task<PortalServer> StartAsync(Action<IServiceCollection>? configureServices, params string[] extraArguments)
     {
+        // SoftHSM reads its configuration once per process: every portal here uses the tests' store, never a default one.
+        await Ca.CaSoftHsm.GetAsync();
         var dataDirectory = RepositoryPaths.NewTemporaryDirectory("portal-host");
         WebApplication? app = null;
         try
@@ -81,9 +83,11 @@ public sealed class PortalServer : IAsyncDisposable
                 "--urls", "http://127.0.0.1:0",
                 "--Portal:DataDirectory", dataDirectory,
                 "--Logging:LogLevel:Default", "Warning",
+                "--Ca:Pkcs11:TokenLabel", Ca.CaSoftHsm.PortalHostToken,
+                "--Ca:Pkcs11:Pin", Ca.CaSoftHsm.Pin,
                 .. extraArguments,
             ], configureServices);
-            await PortalHost.PrepareAsync(app);
+            await PrepareAsync(app);
             await app.StartAsync();
             var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
             return new PortalServer(app, dataDirectory, new Uri(address));
@@ -97,6 +101,33 @@ public sealed class PortalServer : IAsyncDisposable
 
             DeleteDirectory(dataDirectory);
             throw;
+        }
+    }
+
+    private static readonly SemaphoreSlim FirstPreparation = new(1, 1);
+    private static bool _caKeysExist;
+
+    /// <summary>
+    /// The first portal creates the CA keys on the shared token; until it has, others wait (two creating at once in
+    /// different data folders would each generate keys under the same CKA_ID).
+    /// </summary>
+    private static async Task PrepareAsync(WebApplication app)
+    {
+        if (Volatile.Read(ref _caKeysExist))
+        {
+            await PortalHost.PrepareAsync(app);
+            return;
+        }
+
+        await FirstPreparation.WaitAsync();
+        try
+        {
+            await PortalHost.PrepareAsync(app);
+            Volatile.Write(ref _caKeysExist, true);
+        }
+        finally
+        {
+            FirstPreparation.Release();
         }
     }
 

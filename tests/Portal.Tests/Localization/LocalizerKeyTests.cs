@@ -48,6 +48,7 @@ public sealed partial class LocalizerKeyTests
         ["TokenCare.Retry.Policy.{violation}"] = Enum.GetNames<PinPolicyViolation>(),
         ["Requests.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
         ["Requests.Refusal.{reason}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
+        ["Issuance.Refusal.{notIssued}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.IssuanceRefusal>(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),

@@ -303,6 +303,13 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTime?>("AcceptedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("AcceptedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<long>("ApplicantId")
                         .HasColumnType("bigint");
 
@@ -317,6 +324,10 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(512)
                         .HasColumnType("character varying(512)");
+
+                    b.Property<string>("KeyIdHex")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
 
                     b.Property<DateTime>("NotAfterUtc")
                         .HasColumnType("timestamp with time zone");
@@ -420,6 +431,13 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("RejectionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<long?>("RenewsCertificateId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("RequestNumber")
                         .IsRequired()
                         .HasMaxLength(12)
@@ -434,6 +452,10 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(201)
                         .HasColumnType("character varying(201)");
+
+                    b.Property<string>("SubjectSerialNumber")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<DateTime?>("SubmittedAtUtc")
                         .HasColumnType("timestamp with time zone");
@@ -451,6 +473,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("CertificateId");
 
                     b.HasIndex("DeviceId");
+
+                    b.HasIndex("RenewsCertificateId");
 
                     b.HasIndex("RequestNumber")
                         .IsUnique();
@@ -526,6 +550,63 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("DeviceId", "CreatedAtUtc");
 
                     b.ToTable("DeviceBindings", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CheckedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CheckedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("DataMatch")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool>("DocumentGenuine")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("DocumentNumber")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("DocumentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("IssuingCountry")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("character varying(2)");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<bool>("PhotoMatches")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateOnly>("ValidUntil")
+                        .HasColumnType("date");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId");
+
+                    b.ToTable("IdentityChecks", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.Organisation", b =>
@@ -905,6 +986,11 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasForeignKey("DeviceId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("RenewsCertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.Navigation("Applicant");
 
                     b.Navigation("Certificate");
@@ -929,6 +1015,17 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Navigation("Applicant");
 
                     b.Navigation("Device");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.CertificateRequest", "Request")
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Request");
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.PortalUser", b =>

@@ -285,6 +285,13 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("AcceptedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AcceptedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("ApplicantId")
                         .HasColumnType("INTEGER");
 
@@ -298,6 +305,10 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<string>("Issuer")
                         .IsRequired()
                         .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyIdHex")
+                        .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("NotAfterUtc")
@@ -400,6 +411,13 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RejectionReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RenewsCertificateId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("RequestNumber")
                         .IsRequired()
                         .HasMaxLength(12)
@@ -413,6 +431,10 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<string>("SubjectName")
                         .IsRequired()
                         .HasMaxLength(201)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SubjectSerialNumber")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("SubmittedAtUtc")
@@ -431,6 +453,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("CertificateId");
 
                     b.HasIndex("DeviceId");
+
+                    b.HasIndex("RenewsCertificateId");
 
                     b.HasIndex("RequestNumber")
                         .IsUnique();
@@ -502,6 +526,61 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("DeviceId", "CreatedAtUtc");
 
                     b.ToTable("DeviceBindings", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CheckedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CheckedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("DataMatch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("DocumentGenuine")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("DocumentNumber")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DocumentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IssuingCountry")
+                        .IsRequired()
+                        .HasMaxLength(2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PhotoMatches")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RequestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("ValidUntil")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RequestId");
+
+                    b.ToTable("IdentityChecks", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.Organisation", b =>
@@ -871,6 +950,11 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasForeignKey("DeviceId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("RenewsCertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.Navigation("Applicant");
 
                     b.Navigation("Certificate");
@@ -895,6 +979,17 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Navigation("Applicant");
 
                     b.Navigation("Device");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.CertificateRequest", "Request")
+                        .WithMany()
+                        .HasForeignKey("RequestId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Request");
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.PortalUser", b =>
