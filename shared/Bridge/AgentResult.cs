@@ -54,6 +54,9 @@ public enum AgentErrorCode
 
     /// <summary>This key may not do what was asked (the service key signs only attestations; challenges only with an authentication key).</summary>
     KeyNotAllowed,
+
+    /// <summary>A renewal names a key that is not in the area, or has no certificate there to renew (or one for another key).</summary>
+    RenewedKeyNotFound,
 }
 
 /// <param name="Code">What went wrong.</param>

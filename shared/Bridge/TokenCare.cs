@@ -42,6 +42,9 @@ public enum KeyAlgorithm
 /// <see cref="Pin"/> opens the standard area (where the service key lives); <see cref="QualifiedPin"/> is the QPIN
 /// when the key goes to the qualified area. <see cref="ServiceKeyPublicKey"/> is the service key the CA registered for
 /// the device (SubjectPublicKeyInfo, DER): the agent attests with the key that has it, never with one found by label.
+/// <see cref="RenewedKeyIdHex"/> makes the request a renewal: the CKA_ID (hex) of the key, in the same area, whose
+/// certificate is renewed. That key, which must have its certificate next to it, then also signs the attestation
+/// statement (<see cref="KeyRequestCreated.Renewal"/>).
 /// </summary>
 public sealed record KeyRequestCommand(
     string OperationId,
@@ -55,7 +58,8 @@ public sealed record KeyRequestCommand(
     int[] Pin,
     int[]? QualifiedPin,
     bool ConfirmFinalTry,
-    byte[]? ServiceKeyPublicKey = null);
+    byte[]? ServiceKeyPublicKey = null,
+    string? RenewedKeyIdHex = null);
 
 /// <summary>
 /// The service key's statement: DER of SEQUENCE { version INTEGER 1, requestSha256 OCTET STRING, nonce OCTET STRING,
@@ -63,7 +67,8 @@ public sealed record KeyRequestCommand(
 /// </summary>
 public sealed record ServiceKeyAttestation(byte[] Statement, byte[] Signature, string SignatureAlgorithm);
 
-public sealed record KeyRequestCreated(byte[] Request, ServiceKeyAttestation Attestation, string KeyIdHex, string KeyLabel, string DeviceSerial);
+/// <param name="Renewal">For a renewal (<see cref="KeyRequestCommand.RenewedKeyIdHex"/>): the renewed key's signature over the same statement.</param>
+public sealed record KeyRequestCreated(byte[] Request, ServiceKeyAttestation Attestation, string KeyIdHex, string KeyLabel, string DeviceSerial, RenewalProof? Renewal = null);
 
 /// <summary>Writes a certificate onto the device next to its key (matched by public key).</summary>
 public sealed record CertificateInstall(string DeviceId, AreaKind Area, byte[] Certificate, int[] Pin, bool ConfirmFinalTry);

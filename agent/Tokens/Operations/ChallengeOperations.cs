@@ -69,7 +69,8 @@ internal static class ChallengeOperations
         return certificate;
     }
 
-    private static bool TryParseId(string? hex, out byte[] id)
+    /// <summary>A CKA_ID the caller names in hex: 1–128 bytes, nothing but hex digits; false for anything else.</summary>
+    internal static bool TryParseId(string? hex, out byte[] id)
     {
         id = [];
         if (string.IsNullOrEmpty(hex) || hex.Length > 256 || hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))

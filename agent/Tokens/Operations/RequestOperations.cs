@@ -27,6 +27,7 @@ internal static class RequestOperations
         }
 
         var registeredServiceKey = ServiceKey.ParseRegistered(command.ServiceKeyPublicKey);
+        var renewedKeyId = RenewedKey.ParseId(command.RenewedKeyIdHex);
 
         if (!target.HasArea(AreaKind.Standard))
         {
@@ -42,6 +43,9 @@ internal static class RequestOperations
         var session = qualifiedSession ?? standard;
         using var qualifiedLogin = qualifiedSession is null ? null
             : AreaAccess.LogIn(target, qualifiedSession, AreaKind.Qualified, CKU.CKU_USER, qualifiedPin, command.ConfirmFinalTry, scope);
+
+        // The renewed key is looked for before anything is generated: a wrong one costs nothing and leaves nothing.
+        using var renewed = renewedKeyId is null ? null : RenewedKey.Find(session, command.Area, renewedKeyId, serviceKey);
 
         EnsureCapacity(target, command.Area, session);
 
@@ -60,8 +64,9 @@ internal static class RequestOperations
             scope.Stage(OperationStage.Attesting);
             var statement = new AttestationStatement(SHA256.HashData(csr), command.Nonce, target.Device.SerialNumber, time.GetUtcNow());
             var attestation = serviceKey.Attest(standard, statement, pin);
+            var renewal = renewed?.Prove(session, attestation.Statement, qualified ? qualifiedPin : pin);
             scope.Stage(OperationStage.Finished);
-            return new KeyRequestCreated(csr, attestation, Convert.ToHexString(id), PendingLabel(id), target.Device.SerialNumber);
+            return new KeyRequestCreated(csr, attestation, Convert.ToHexString(id), PendingLabel(id), target.Device.SerialNumber, renewal);
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {

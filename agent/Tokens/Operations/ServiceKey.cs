@@ -13,6 +13,14 @@ namespace Qtsp.Agent.Tokens.Operations;
 /// </summary>
 internal sealed class ServiceKey(TokenObject privateKey, PublicKey publicKey)
 {
+    /// <summary>Whether <paramref name="candidate"/> (an object in the standard area) is one of the service key's objects.</summary>
+    public bool IsItself(TokenObject candidate) =>
+        candidate.Id.Length > 0 && candidate.Id.AsSpan().SequenceEqual(privateKey.Id);
+
+    /// <summary>Whether <paramref name="subjectPublicKeyInfo"/> is the service key's public key, wherever it was found.</summary>
+    public bool HasPublicKey(ReadOnlySpan<byte> subjectPublicKeyInfo) =>
+        subjectPublicKeyInfo.SequenceEqual(publicKey.ExportSubjectPublicKeyInfo());
+
     /// <summary>The registered public key (SubjectPublicKeyInfo DER) the caller names; refused when it is not one.</summary>
     public static byte[] ParseRegistered(byte[]? subjectPublicKeyInfo)
     {

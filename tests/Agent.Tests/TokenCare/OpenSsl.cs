@@ -40,4 +40,22 @@ internal static class OpenSsl
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>The public key (PEM) openssl itself reads from a DER certificate: <c>openssl x509 -pubkey -noout</c>.</summary>
+    public static async Task<string> PublicKeyOfCertificateAsync(byte[] certificate)
+    {
+        var directory = RepositoryPaths.NewTemporaryDirectory("openssl-pubkey");
+        try
+        {
+            var path = Path.Combine(directory, "cert.der");
+            await File.WriteAllBytesAsync(path, certificate);
+            var result = await ProcessRunner.RunAsync("openssl", ["x509", "-inform", "DER", "-in", path, "-pubkey", "-noout"]);
+            result.ExitCode.ShouldBe(0, result.Combined);
+            return result.Output;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
