@@ -34,6 +34,7 @@ public static class FeatureSetup
         services.AddScoped<SupportElevation>();
         services.AddScoped<ApplicantService>();
         services.AddScoped<CertificateService>();
+        services.AddScoped<DeviceCertificates>();
         services.AddScoped<BindingService>();
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();

@@ -308,6 +308,20 @@ public sealed class ApplicantService(
             applicant.Revision++;
             applicant.UpdatedAtUtc = applicant.BlockedAtUtc.Value;
             audit.Add(db, actor, AuditActions.ApplicantBlocked, AuditSubjects.Applicant(id), new { reason = applicant.BlockedReason });
+
+            // A blocked applicant gets no certificate: whatever is still open is withdrawn with the block, in one save.
+            var open = await db.CertificateRequests
+                .Where(r => r.ApplicantId == id && (r.Status == RequestStatus.Prepared || r.Status == RequestStatus.Submitted || r.Status == RequestStatus.Verified))
+                .ToListAsync().ConfigureAwait(false);
+            foreach (var request in open)
+            {
+                request.Status = RequestStatus.Withdrawn;
+                request.DecidedAtUtc = applicant.BlockedAtUtc;
+                request.DecidedBy = actor.AuditActor;
+                request.RejectionReason = applicant.BlockedReason;
+                audit.Add(db, actor, AuditActions.RequestWithdrawn, AuditSubjects.Request(request.Id), new { request.RequestNumber, reason = applicant.BlockedReason ?? "" });
+            }
+
             await db.SaveChangesAsync().ConfigureAwait(false);
             return Outcome.Success;
         }).ConfigureAwait(false);

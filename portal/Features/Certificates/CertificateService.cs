@@ -61,6 +61,15 @@ public sealed class CertificateService(
         return detail;
     }
 
+    /// <summary>The number of the request the certificate was issued for (null for one issued otherwise), to an account that may see it.</summary>
+    public async Task<string?> RequestNumberAsync(long id)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        return await data.RunAsync(db => db.CertificateRequests.AsNoTracking()
+            .Where(r => r.CertificateId == id && db.Certificates.VisibleTo(db.Applicants, actor).Any(c => c.Id == id))
+            .Select(r => r.RequestNumber).FirstOrDefaultAsync()).ConfigureAwait(false);
+    }
+
     /// <summary>The certificate as DER with a file name, for the download endpoint.</summary>
     public async Task<(byte[] Der, string FileName)> DownloadAsync(long id)
     {

@@ -10,7 +10,10 @@ using Qtsp.Shared.Bridge;
 namespace Qtsp.Portal.Features.Requests;
 
 /// <summary>A request made on a device, with what the portal knows about it: the nonce it issued and when.</summary>
-public sealed record DeviceRequest(KeyRequestCreated Created, byte[] Nonce, DateTimeOffset NonceIssuedAt, AreaKind Area);
+/// <param name="RenewsCertificateId">A subsequent request: the certificate it renews (its key signed the attestation statement).</param>
+/// <param name="PreparedRequestId">The request whose data a representative prepared, which this one sends from the device.</param>
+public sealed record DeviceRequest(KeyRequestCreated Created, byte[] Nonce, DateTimeOffset NonceIssuedAt, AreaKind Area,
+    long? RenewsCertificateId = null, long? PreparedRequestId = null);
 
 /// <summary>Why the portal does not take a request from a device.</summary>
 public enum DeviceRequestRefusal
@@ -40,21 +43,35 @@ public enum DeviceRequestRefusal
 
     /// <summary>The device is bound to another person (person–device binding).</summary>
     DeviceBoundToSomeoneElse,
+
+    /// <summary>A renewal from a device not bound to the holder: the first certificate needs the identity check.</summary>
+    DeviceNotBound,
+
+    /// <summary>The certificate to renew is not the holder's valid, unrevoked certificate on this device and area.</summary>
+    RenewedCertificateNotValid,
+
+    /// <summary>The attestation statement is not signed by the key of the certificate renewed.</summary>
+    RenewalProofInvalid,
+
+    /// <summary>The prepared request is not the holder's, not for this kind of certificate, or was sent already.</summary>
+    PreparedRequestNotAvailable,
 }
 
 /// <summary>The request taken: its number, as the holder takes it to a branch.</summary>
 public sealed record DeviceRequestRecorded(long Id, string RequestNumber, CertificateType Type, string SubjectName, string DeviceSerial);
 
-/// <summary>What the checks found (shown to the holder either way), and the request taken or why not.</summary>
-public sealed record DeviceRequestOutcome(RequestCheck Check, DeviceRequestRecorded? Recorded, DeviceRequestRefusal? Refusal);
+/// <summary>What the checks found (shown to the holder either way), the request taken or why not, and for a renewal the CA's answer.</summary>
+public sealed record DeviceRequestOutcome(RequestCheck Check, DeviceRequestRecorded? Recorded, DeviceRequestRefusal? Refusal, RequestIssuanceOutcome? Issuance = null);
 
 /// <summary>
 /// Takes a request made on the holder's device (#11 item 3): the portal believes nothing the page or the agent says
 /// until it has checked it — the request's signature and key, the service key's attestation against the key on record
 /// for the device and the nonce this circuit issued (at most five minutes ago, each request once), the holder, and the
 /// person–device binding — then records it under a BP (qualified) or KC (commercial) number. Every outcome is audited.
+/// A subsequent request (renewal) is issued at once when its key also proved possession of the renewed certificate's key
+/// and the person–device binding holds.
 /// </summary>
-public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor current, AuditTrail audit, IServiceKeyRegistry serviceKeys, TimeProvider time)
+public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor current, AuditTrail audit, IServiceKeyRegistry serviceKeys, RequestIssuance issuance, TimeProvider time)
 {
     public static readonly TimeSpan NonceLifetime = TimeSpan.FromMinutes(5);
 
@@ -67,55 +84,119 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
         var created = request.Created;
         var serial = created.DeviceSerial.Trim().ToUpperInvariant();
         var check = RequestVerification.Verify(created, request.Nonce, await serviceKeys.FindAsync(serial).ConfigureAwait(false));
-        return await data.RunInTransactionAsync(async db =>
+        var type = request.Area == AreaKind.Qualified ? CertificateType.Qualified : CertificateType.Commercial;
+        var outcome = await data.RunInTransactionAsync(async db =>
         {
             var applicant = actor.ApplicantId is { } applicantId
                 ? await db.Applicants.AsNoTracking().SingleOrDefaultAsync(a => a.Id == applicantId).ConfigureAwait(false)
                 : null;
             var device = await db.SecureDevices.AsNoTracking().SingleOrDefaultAsync(d => d.SerialNumber == serial).ConfigureAwait(false);
-            if (await RefusalAsync(db, request, check, applicant, device).ConfigureAwait(false) is { } refused)
+            var renewed = request.RenewsCertificateId is { } renewedId
+                ? await db.Certificates.AsNoTracking().SingleOrDefaultAsync(c => c.Id == renewedId).ConfigureAwait(false)
+                : null;
+            var prepared = request.PreparedRequestId is { } preparedId
+                ? await db.CertificateRequests.SingleOrDefaultAsync(r => r.Id == preparedId).ConfigureAwait(false)
+                : null;
+            var refused = await RefusalAsync(db, request, check, applicant, device).ConfigureAwait(false)
+                ?? (request.RenewsCertificateId is null ? null : await RenewalRefusalAsync(db, request, type, applicant!, device!, renewed).ConfigureAwait(false))
+                ?? (request.PreparedRequestId is null ? null : PreparedRefusal(prepared, applicant!, type));
+            if (refused is not null)
             {
                 audit.Add(db, actor, AuditActions.RequestRefused, AuditSubjects.DeviceSerial(serial), new { reason = refused.ToString() });
                 await db.SaveChangesAsync().ConfigureAwait(false);
                 return new DeviceRequestOutcome(check, null, refused);
             }
 
-            var type = request.Area == AreaKind.Qualified ? CertificateType.Qualified : CertificateType.Commercial;
             var now = time.GetUtcNow().UtcDateTime;
-            var recorded = new Data.CertificateRequest
+            var recorded = prepared ?? new Data.CertificateRequest
             {
                 RequestNumber = RequestNumbers.New(type),
                 Type = type,
-                Kind = RequestKind.Initial,
-                Status = RequestStatus.Submitted,
-                ApplicantId = applicant!.Id,
-                DeviceId = device!.Id,
                 SubjectName = CommonName(check.Request!),
-                Email = applicant.Email,
-                ValidityMonths = DefaultValidityMonths,
-                Csr = created.Request,
-                KeyIdHex = created.KeyIdHex.ToLowerInvariant(),
+                Email = applicant!.Email,
+                ValidityMonths = renewed is null ? DefaultValidityMonths : RenewedValidityMonths(renewed),
                 CreatedAtUtc = now,
                 CreatedBy = actor.AuditActor,
-                SubmittedAtUtc = now,
             };
+            recorded.Kind = renewed is null ? RequestKind.Initial : RequestKind.Subsequent;
+            recorded.Status = RequestStatus.Submitted;
+            recorded.ApplicantId = applicant!.Id;
+            recorded.DeviceId = device!.Id;
+            recorded.Csr = created.Request;
+            recorded.KeyIdHex = created.KeyIdHex.ToLowerInvariant();
+            recorded.SubmittedAtUtc = now;
+            recorded.RenewsCertificateId = renewed?.Id;
+            recorded.SubjectSerialNumber ??= renewed is null ? null : SubjectSerialNumber(renewed);
 
-            // A number already taken is drawn again before the insert: inside a PostgreSQL transaction a failed insert
-            // cannot be retried. The unique index still has the last word.
-            for (var attempt = 0; attempt < 5 && await db.CertificateRequests.AnyAsync(r => r.RequestNumber == recorded.RequestNumber).ConfigureAwait(false); attempt++)
+            if (prepared is null)
             {
-                recorded.RequestNumber = RequestNumbers.New(type);
+                // A number already taken is drawn again before the insert: inside a PostgreSQL transaction a failed insert
+                // cannot be retried. The unique index still has the last word.
+                for (var attempt = 0; attempt < 5 && await db.CertificateRequests.AnyAsync(r => r.RequestNumber == recorded.RequestNumber).ConfigureAwait(false); attempt++)
+                {
+                    recorded.RequestNumber = RequestNumbers.New(type);
+                }
+
+                db.CertificateRequests.Add(recorded);
             }
 
-            db.CertificateRequests.Add(recorded);
             await db.SaveChangesAsync().ConfigureAwait(false);
             audit.Add(db, actor, AuditActions.RequestSubmitted, AuditSubjects.Request(recorded.Id), new
             {
-                recorded.RequestNumber, type = type.ToString(), device = serial, key = created.KeyIdHex,
+                recorded.RequestNumber, type = type.ToString(), device = serial, key = created.KeyIdHex, kind = recorded.Kind.ToString(),
+                renews = renewed?.SerialNumber,
             });
             await db.SaveChangesAsync().ConfigureAwait(false);
             return new DeviceRequestOutcome(check, new DeviceRequestRecorded(recorded.Id, recorded.RequestNumber, type, recorded.SubjectName, serial), null);
         }).ConfigureAwait(false);
+
+        // A renewal needs no branch visit: the CA issues as soon as it is taken.
+        return outcome.Recorded is { } taken && request.RenewsCertificateId is not null
+            ? outcome with { Issuance = await issuance.IssueAsync(taken.Id, actor).ConfigureAwait(false) }
+            : outcome;
+    }
+
+    /// <summary>
+    /// A renewal: the renewed certificate is the holder's, valid and not revoked, on this device and of this kind; its key
+    /// signed the statement the service key attested (the agent's <see cref="RenewalProof"/>); the device is bound to the holder.
+    /// </summary>
+    private async Task<DeviceRequestRefusal?> RenewalRefusalAsync(PortalDbContext db, DeviceRequest request, CertificateType type, Applicant applicant, SecureDevice device,
+        Certificate? renewed)
+    {
+        if (renewed is null || renewed.ApplicantId != applicant.Id || renewed.DeviceId != device.Id || renewed.Type != type
+            || !renewed.IsValidAt(time.GetUtcNow().UtcDateTime))
+        {
+            return DeviceRequestRefusal.RenewedCertificateNotValid;
+        }
+
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(renewed.Der);
+        if (request.Created.Renewal is not { } proof || !proof.Verify(request.Created.Attestation.Statement, certificate))
+        {
+            return DeviceRequestRefusal.RenewalProofInvalid;
+        }
+
+        return await db.DeviceBindings.AnyAsync(b => b.DeviceId == device.Id && b.CancelledAtUtc == null && b.ApplicantId == applicant.Id).ConfigureAwait(false)
+            ? null
+            : DeviceRequestRefusal.DeviceNotBound;
+    }
+
+    private static DeviceRequestRefusal? PreparedRefusal(Data.CertificateRequest? prepared, Applicant applicant, CertificateType type) =>
+        prepared is { Status: RequestStatus.Prepared } && prepared.ApplicantId == applicant.Id && prepared.Type == type
+            ? null
+            : DeviceRequestRefusal.PreparedRequestNotAvailable;
+
+    /// <summary>The renewed certificate's term again, in whole months (the CA still applies the organisation's limit).</summary>
+    private static int RenewedValidityMonths(Certificate renewed) =>
+        Math.Max(1, (int)Math.Round((renewed.NotAfterUtc - renewed.NotBeforeUtc).TotalDays / 30.44));
+
+    /// <summary>The renewed certificate's subject serialNumber: the person keeps their identifier.</summary>
+    private static string? SubjectSerialNumber(Certificate renewed)
+    {
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(renewed.Der);
+        return certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(n => n.GetSingleElementType().Value == "2.5.4.5")
+            .Select(n => n.GetSingleElementValue())
+            .FirstOrDefault();
     }
 
     private async Task<DeviceRequestRefusal?> RefusalAsync(PortalDbContext db, DeviceRequest request, RequestCheck check, Applicant? applicant, SecureDevice? device)

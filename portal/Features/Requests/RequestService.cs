@@ -23,6 +23,22 @@ public sealed class RequestService(DataAccess data, CurrentActor current)
             .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
     }
 
+    /// <summary>The data for issuing a representative prepared for the signed-in holder, waiting to be sent from a device.</summary>
+    public async Task<IReadOnlyList<PreparedRequest>> PreparedForHolderAsync(Data.CertificateType type)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        if (actor.ApplicantId is not { } applicantId || actor.Support is not null)
+        {
+            return [];
+        }
+
+        return await data.RunAsync<IReadOnlyList<PreparedRequest>>(async db => await db.CertificateRequests.AsNoTracking()
+            .Where(r => r.ApplicantId == applicantId && r.Status == Data.RequestStatus.Prepared && r.Type == type)
+            .OrderBy(r => r.CreatedAtUtc)
+            .Select(r => new PreparedRequest(r.Id, r.RequestNumber, r.SubjectName, r.Email, r.ValidityMonths))
+            .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
     /// <summary>The keys of the signed-in holder's requests that are taken and not yet decided (see <see cref="PendingKeys"/>).</summary>
     public async Task<PendingKeys> PendingKeysAsync()
     {
@@ -40,5 +56,8 @@ public sealed class RequestService(DataAccess data, CurrentActor current)
         return new PendingKeys(pending.Select(p => (p.Serial, p.KeyIdHex!, p.RequestNumber)));
     }
 }
+
+/// <summary>Data for issuing prepared by a representative: the request made on the device carries its number.</summary>
+public sealed record PreparedRequest(long Id, string RequestNumber, string SubjectName, string Email, int ValidityMonths);
 
 public sealed record RequestListItem(RequestSummary Request, long ApplicantId, string ApplicantName);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Infrastructure;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
 
@@ -17,10 +19,75 @@ public sealed partial class DeviceCard
     private NavigationManager Navigation { get; set; } = default!;
 
     [Inject]
-    private TimeProvider Time { get; set; } = default!;
+    private TimeProvider Clock { get; set; } = default!;
+
+    [Inject]
+    private PortalTime Time { get; set; } = default!;
+
+    [Inject]
+    private DeviceCertificates Registry { get; set; } = default!;
+
+    [Inject]
+    private ISnackbar Snackbar { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public DeviceSnapshot Device { get; set; } = default!;
+
+    /// <summary>What the CA's registry says about the attached devices (given by the token page).</summary>
+    [CascadingParameter]
+    public DeviceRegistryView? RegistryView { get; set; }
+
+    /// <summary>Asks the token page to read the registry again.</summary>
+    [Parameter]
+    public EventCallback RegistryChanged { get; set; }
+
+    private bool _accepting;
+    private bool _replugAdvice;
+
+    private IReadOnlyList<IssuedForDevice> Issued => RegistryView?.IssuedFor(Device.SerialNumber) ?? [];
+
+    /// <summary>Twins: the commercial certificate goes onto the device after the qualified one (the old tools' error 621 otherwise).</summary>
+    private bool WaitsForQualified(IssuedForDevice issued) =>
+        issued.Type == Data.CertificateType.Commercial && Issued.Any(i => i.Type != Data.CertificateType.Commercial);
+
+    /// <summary>"Check issued certificates": the registry is read again, and an empty answer said out loud.</summary>
+    private async Task CheckIssuedAsync()
+    {
+        await RegistryChanged.InvokeAsync();
+        if (Issued.Count == 0)
+        {
+            Snackbar.Add(L["Issued.None"], Severity.Info);
+        }
+    }
+
+    /// <summary>
+    /// Accepting is recorded first (the holder read the protocol); then the certificate goes next to its key through the
+    /// agent. An install that does not happen (dialog closed, wrong PIN) leaves it accepted and offered again as "Install".
+    /// </summary>
+    private async Task AcceptAsync(IssuedForDevice issued)
+    {
+        _accepting = true;
+        try
+        {
+            var outcome = await Registry.AcceptAsync(issued.Id);
+            if (outcome.Accepted is not { } accepted)
+            {
+                Snackbar.Add(L[$"Issued.Refusal.{outcome.Refusal}"], Severity.Error);
+                await RegistryChanged.InvokeAsync();
+                return;
+            }
+
+            var areaKind = accepted.Type == Data.CertificateType.Commercial ? AreaKind.Standard : AreaKind.Qualified;
+            var area = Device.Areas.FirstOrDefault(a => a.Kind == areaKind) ?? Device.Areas[0];
+            var installed = await Care.InstallAsync(Device, area, accepted.Der);
+            _replugAdvice = installed.IsSuccess;
+            await RegistryChanged.InvokeAsync();
+        }
+        finally
+        {
+            _accepting = false;
+        }
+    }
 
     private DeviceModel Model => DeviceModelCatalogue.ById(Device.ModelId);
 
@@ -55,7 +122,7 @@ public sealed partial class DeviceCard
         var result = await Care.PrepareComplaintAsync(Device);
         if (result.Value is { } prepared)
         {
-            Navigation.NavigateTo(ComplaintFormPage.Url(prepared, Time.GetUtcNow()));
+            Navigation.NavigateTo(ComplaintFormPage.Url(prepared, Clock.GetUtcNow()));
         }
     }
 }

@@ -21,6 +21,9 @@ public sealed class NewRequestForm
 
     public string? Country { get; set; } = "CZ";
 
+    /// <summary>The prepared data the request is sent for (its number goes with it), or null for the holder's own.</summary>
+    public long? PreparedRequestId { get; set; }
+
     public static IReadOnlyList<FieldError> NameProblems(string? name)
     {
         var errors = new List<FieldError>();
@@ -49,5 +52,6 @@ public sealed class NewRequestForm
         CommonName = CommonName.Trim(),
         Email = InputRules.Clean(Email),
         Country = InputRules.Clean(Country)?.ToUpperInvariant(),
+        PreparedRequestId = PreparedRequestId,
     };
 }

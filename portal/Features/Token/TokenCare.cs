@@ -47,7 +47,9 @@ public sealed class TokenCare(
     /// Generates a key pair and a request on the device, attested for a fresh portal nonce by the service key the CA
     /// registered for the device's serial (the agent finds it by that public key, not by its label).
     /// </summary>
-    public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce, DateTimeOffset NonceIssuedAt)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country)
+    /// <param name="renewedKeyIdHex">For a renewal: the key of the certificate renewed, which signs the attested statement too.</param>
+    public async Task<(AgentResult<KeyRequestCreated> Result, byte[] Nonce, DateTimeOffset NonceIssuedAt)> CreateRequestAsync(DeviceSnapshot device, AreaSnapshot area, KeyAlgorithm algorithm, string commonName, string? email, string? country,
+        string? renewedKeyIdHex = null)
     {
         var nonce = RandomNumberGenerator.GetBytes(32);
         var issuedAt = time.GetUtcNow();
@@ -59,13 +61,14 @@ public sealed class TokenCare(
             return (refused, nonce, issuedAt);
         }
 
-        var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false, serviceKey.ExportSubjectPublicKeyInfo());
+        var command = new KeyRequestCommand(Guid.NewGuid().ToString("N"), device.DeviceId, area.Kind, algorithm, commonName, email, country, nonce, [], null, false,
+            serviceKey.ExportSubjectPublicKeyInfo(), renewedKeyIdHex);
         var result = await RunAsync<KeyRequestCreated>(
             dialogs.CreateRequest(device, area, command),
             device,
             area,
             AuditActions.TokenRequestCreated,
-            new { algorithm = algorithm.ToString() },
+            new { algorithm = algorithm.ToString(), renews = renewedKeyIdHex },
             created => l["TokenCare.Done.RequestCreated"]);
         return (result, nonce, issuedAt);
     }

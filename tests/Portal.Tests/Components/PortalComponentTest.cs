@@ -41,6 +41,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<RequestOrigin>();
         Services.AddScoped<AuditTrail>();
         Services.AddScoped<CurrentActor>();
+        Services.AddScoped<Features.Certificates.DeviceCertificates>();
+        Services.AddScoped<Features.Requests.RequestService>();
         Services.AddScoped<SessionActivity>();
         Services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationState>();
     }
