@@ -10,7 +10,8 @@
 # can name the same device; the service key's public key is left in DIR/service-key.pub.pem and the holder's
 # qualified public key in DIR/holder.pub.pem for the same reason.
 #
-# DEMO_HOLDER_CERTIFICATE=none leaves the holder's key without a certificate: the run command has the portal's
+# DEMO_HOLDER_KEY=none makes a device as the CA hands it out: only the service key (a fresh token for the
+# lifecycle's tests). DEMO_HOLDER_CERTIFICATE=none leaves the holder's key without a certificate: the run command has the portal's
 # embedded CA issue it and installs it. The default (demo-ca) issues one from a throwaway CA made here, for the
 # agent's tests, which need a device without a portal.
 #
@@ -73,6 +74,7 @@ p11 --slot "$standard_slot" --read-object --type pubkey --id 5345525649434b4559 
 openssl pkey -pubin -inform DER -in "$work/service.pub.der" -out "$dir/service-key.pub.pem"
 
 # The holder's qualified key: generated on the device, never extractable, PIN for every signature.
+if [ "${DEMO_HOLDER_KEY:-yes}" != none ]; then
 p11 --slot "$qualified_slot" --login --pin "$qpin" --keypairgen --key-type rsa:2048 \
     --label "$holder" --id 01 --usage-sign --sensitive --always-auth
 p11 --slot "$qualified_slot" --read-object --type pubkey --id 01 --output-file "$work/holder.pub.der"
@@ -98,6 +100,7 @@ openssl x509 -new -subj "$subject_latin1" -force_pubkey "$dir/holder.pub.pem" \
     -CA "$dir/ca/ca.pem" -CAkey "$dir/ca/ca.key" -days 730 -extfile "$work/qualified.ext" \
     -outform DER -out "$work/holder.cert.der" 2>/dev/null
 p11 --slot "$qualified_slot" --login --pin "$qpin" --write-object "$work/holder.cert.der" --type cert --id 01 --label "$holder"
+fi
 fi
 
 # One physical device: the simulator presents both tokens with one serial, the way vendor middleware does.

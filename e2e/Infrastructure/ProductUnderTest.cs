@@ -64,13 +64,32 @@ public sealed class ProductUnderTest : IAsyncDisposable
     /// <summary>The README's setup: the demo eToken through the simulator, agent and portal.</summary>
     /// <param name="allowedOrigins">The agent's allowed origins, given the portal's URL (default: the portal).</param>
     /// <param name="extraArguments">More settings for both programs, e.g. a log level.</param>
-    public static async Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null, params string[] extraArguments)
+    public static Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null, params string[] extraArguments) =>
+        StartAsync(directory => DemoDevice.CreateAsync(Path.Combine(directory, "demo"), withDemoCaCertificate: false), allowedOrigins, extraArguments);
+
+    /// <summary>
+    /// The product with a device as the CA hands it out — registered for the demo holder (its service key on record),
+    /// bound to nobody, no keys, a serial no test used before.
+    /// </summary>
+    public static async Task<ProductUnderTest> StartWithFreshDeviceAsync(params string[] extraArguments)
+    {
+        DemoDevice? fresh = null;
+        var product = await StartAsync(
+            async directory => fresh = await DemoDevice.CreateFreshAsync(Path.Combine(directory, "demo")).ConfigureAwait(false),
+            null,
+            extraArguments,
+            () => [$"--Demo:DeviceSerial={fresh!.Serial}"]).ConfigureAwait(false);
+        return product;
+    }
+
+    private static async Task<ProductUnderTest> StartAsync(Func<string, Task<DemoDevice>> createDevice, Func<string, IReadOnlyList<string>>? allowedOrigins,
+        string[] extraArguments, Func<string[]>? portalArguments = null)
     {
         var directory = RepositoryPaths.NewTemporaryDirectory("e2e");
-        var demo = await DemoDevice.CreateAsync(Path.Combine(directory, "demo"), withDemoCaCertificate: false).ConfigureAwait(false);
+        var demo = await createDevice(directory).ConfigureAwait(false);
         var simulator = await RepositoryPaths.SimulatorModuleAsync().ConfigureAwait(false);
         var product = new ProductUnderTest(new AgentSetup([simulator], demo.Environment, ExtraArguments: extraArguments), directory) { Demo = demo };
-        product._portalArguments = extraArguments;
+        product._portalArguments = [.. extraArguments, .. portalArguments?.Invoke() ?? []];
         var setup = allowedOrigins is null ? product._agentSetup : product._agentSetup with { AllowedOrigins = allowedOrigins(product.PortalUrl) };
         return await product.StartProcessesAsync(setup).ConfigureAwait(false);
     }
@@ -129,7 +148,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
             .. _portalArguments,
         ]);
         await _portal.WaitUntilServingAsync(PortalUrl + "/health").ConfigureAwait(false);
-        if (Demo is not null)
+        if (Demo is not null && File.Exists(Demo.HolderCertificatePath))
         {
             await Demo.InstallHolderCertificateAsync().ConfigureAwait(false);
         }

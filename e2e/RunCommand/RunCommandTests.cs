@@ -32,6 +32,7 @@ public sealed class RunCommandTests(BrowserFixture browser)
                 await Assertions.Expect(page.Devices.First.Locator("[data-testid=device-serial]")).ToContainTextAsync(serial);
                 await Assertions.Expect(page.Area("Qualified").Locator("[data-testid=certificate-subject]")).ToContainTextAsync($"CN={DemoDevice.Holder}");
                 await Assertions.Expect(page.Area("Standard").Locator("[data-testid=key][data-role=ServiceKey]")).ToHaveCountAsync(1);
+                await DemoCertificateIsTheEmbeddedCasAsync(first, page);
 
                 // With the page still open: an open circuit must not hold the portal up (the host's timeout is 30 s).
                 (await first.InterruptAsync(TimeSpan.FromSeconds(10))).ShouldBeTrue($"Ctrl+C ends the run command promptly:\n{first.PortalOutput}");
@@ -53,6 +54,39 @@ public sealed class RunCommandTests(BrowserFixture browser)
         {
             RepositoryPaths.DeleteQuietly(data);
         }
+    }
+
+    /// <summary>
+    /// The demo holder's qualified certificate, read from the demo token with pkcs11-tool, chains to the root fetched
+    /// through its AIA URLs, carries the qualified profile (openssl's text and asn1parse) and is the one the portal lists
+    /// for its holder — the only one it lists, since it is the only one on the device.
+    /// </summary>
+    private static async Task DemoCertificateIsTheEmbeddedCasAsync(ProductUnderTest product, TokenPage page)
+    {
+        var directory = RepositoryPaths.NewTemporaryDirectory("e2e-run-certificate");
+        var file = Path.Combine(directory, "holder.der");
+        (await product.Demo!.Pkcs11ToolAsync(DemoDevice.QualifiedLabel, "--read-object", "--type", "cert", "--id", "01", "--output-file", file)).ExitCode.ShouldBe(0);
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(file);
+        await PkiChecks.VerifyThroughAiaAsync(certificate);
+
+        var text = (await ProcessRunner.RunCheckedAsync("openssl", ["x509", "-inform", "DER", "-in", file, "-noout", "-text"])).Output;
+        text.ShouldContain("serialNumber = PNOCZ-8001011234");
+        text.ShouldContain("Policy: 0.4.0.194112.1.2"); // QCP-n-qscd
+        text.ShouldContain("Policy: 1.3.6.1.4.1.99999.1.1"); // the CA's own policy
+        text.ShouldContain("Non Repudiation");
+        var asn1 = await PkiChecks.QcStatementsAsn1Async(file);
+        foreach (var oid in new[] { "0.4.0.1862.1.1", "0.4.0.1862.1.4", "0.4.0.1862.1.5", "0.4.0.1862.1.6", "0.4.0.1862.1.6.1", "1.3.6.1.5.5.7.11.2", "0.4.0.194121.1.1" })
+        {
+            asn1.ShouldContain($":{oid}", customMessage: oid);
+        }
+
+        await Assertions.Expect(page.Area("Qualified").Locator("[data-testid=registry-status]")).ToHaveAttributeAsync("data-status", "Known");
+        var list = await page.Page.Context.NewPageAsync();
+        await list.GotoAsync(product.PortalUrl + "/certificates");
+        var rows = list.Locator("[data-testid=certificate-row]");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync(certificate.SerialNumber);
+        await list.CloseAsync();
     }
 
     /// <summary>Nothing listens at the address any more: both programs ended with the command.</summary>

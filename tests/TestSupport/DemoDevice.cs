@@ -56,6 +56,15 @@ public sealed class DemoDevice
         return new DemoDevice(directory);
     }
 
+    /// <summary>A device as the CA hands it out (only its service key), with a serial nobody used before.</summary>
+    public static async Task<DemoDevice> CreateFreshAsync(string directory)
+    {
+        var serial = "5110CC" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(5));
+        await ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [directory],
+            new Dictionary<string, string> { ["DEMO_HOLDER_KEY"] = "none", ["DEMO_DEVICE_SERIAL"] = serial }).ConfigureAwait(false);
+        return new DemoDevice(directory);
+    }
+
     /// <summary>The holder's qualified public key (PEM) the portal's demo data certifies.</summary>
     public string HolderPublicKeyPath => Path.Combine(Directory, "holder.pub.pem");
 

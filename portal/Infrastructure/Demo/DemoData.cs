@@ -124,7 +124,6 @@ public static class DemoData
             RegisteredAtUtc = now,
         };
         db.SecureDevices.AddRange(device, employeeDevice);
-        db.DeviceBindings.Add(new DeviceBinding { Device = device, Applicant = holder, CreatedAtUtc = now, CreatedBy = "ca" });
         db.DeviceBindings.Add(new DeviceBinding { Device = employeeDevice, Applicant = employees[1], CreatedAtUtc = now, CreatedBy = "ca" });
 
         await db.SaveChangesAsync().ConfigureAwait(false);
@@ -136,6 +135,8 @@ public static class DemoData
         if (ReadPublicKey(options.HolderPublicKeyPath) is { } holderKey)
         {
             var certificate = await demo.IssueAsync(holder, null, device, CertificateType.Qualified, holderKey, TimeSpan.FromDays(365), HolderKeyIdHex).ConfigureAwait(false);
+            // The first certificate into the device binds it to its holder (without one, the device is as handed out: unbound).
+            db.DeviceBindings.Add(new DeviceBinding { Device = device, Applicant = holder, CreatedAtUtc = now, CreatedBy = "ca" });
             db.CertificateRequests.Add(new Data.CertificateRequest
             {
                 RequestNumber = RequestNumbers.New(CertificateType.Qualified),
