@@ -49,6 +49,9 @@ public sealed partial class LocalizerKeyTests
         ["Requests.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
         ["Requests.Refusal.{reason}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.DeviceRequestRefusal>(),
         ["Issuance.Refusal.{notIssued}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.IssuanceRefusal>(),
+        // RegistrationPage and RejectRequestDialog: the document types and the refusals of approval and rejection
+        ["Registration.DocumentType.{t}"] = Enum.GetNames<IdentityDocumentType>(),
+        ["Registration.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Registration.RegistrationRefusal>(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
