@@ -7,7 +7,7 @@ using Qtsp.Portal.Infrastructure;
 namespace Qtsp.Portal.Features.Registration;
 
 /// <summary>What the RA operator enters from the identity document the applicant shows at the branch, and the checks done.</summary>
-public sealed class IdentityDocumentInput
+public sealed record IdentityDocumentInput
 {
     public const int NoteMaxLength = 500;
 

@@ -62,74 +62,22 @@ public sealed class IdentityVerification(
         var now = time.GetUtcNow();
         var (checkedDocument, errors) = IdentityDocumentRules.Validate(document, DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, portalTime.Zone).DateTime));
 
-        var refusal = await data.RunInTransactionAsync<RegistrationRefusal?>(async db =>
+        // What the operator compared the document with; the claim below holds only if it is still so.
+        var request = await data.RunAsync(db => db.CertificateRequests.AsNoTracking().Include(r => r.Applicant)
+            .SingleOrDefaultAsync(r => r.Id == requestId)).ConfigureAwait(false);
+        RegistrationRefusal? refusal = request switch
         {
-            var request = await db.CertificateRequests.AsNoTracking().Include(r => r.Applicant)
-                .SingleOrDefaultAsync(r => r.Id == requestId).ConfigureAwait(false);
-            if (request is null)
-            {
-                return RegistrationRefusal.NotFound;
-            }
-
-            if (request.Kind != RequestKind.Initial)
-            {
-                return RegistrationRefusal.NotInitial;
-            }
-
-            if (request.Status != RequestStatus.Submitted)
-            {
-                return RegistrationRefusal.NotWaiting;
-            }
-
-            if (request.Applicant.Revision != applicantRevision)
-            {
-                return RegistrationRefusal.ChangedMeanwhile;
-            }
-
-            if (checkedDocument is null)
-            {
-                return RegistrationRefusal.Invalid;
-            }
-
-            var documentIdentifier = IssuanceSubjects.FromDocument(checkedDocument.Type, checkedDocument.IssuingCountry, checkedDocument.Number);
-            // The serialNumber comes from the document only when there is no personal number to take it from.
-            var subjectSerialNumber = request.SubjectSerialNumber
-                ?? (string.IsNullOrWhiteSpace(request.Applicant.PersonalIdentifier) ? documentIdentifier : null);
-
-            // The claim: whoever moves the request on first records the check; a second approval finds nothing to claim.
-            var claimed = await db.CertificateRequests
-                .Where(r => r.Id == requestId && r.Status == RequestStatus.Submitted && r.Kind == RequestKind.Initial)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(r => r.Status, RequestStatus.Verified)
-                    .SetProperty(r => r.SubjectSerialNumber, subjectSerialNumber)
-                    .SetProperty(r => r.DecidedAtUtc, now.UtcDateTime)
-                    .SetProperty(r => r.DecidedBy, actor.AuditActor)).ConfigureAwait(false);
-            if (claimed == 0)
-            {
-                return RegistrationRefusal.NotWaiting;
-            }
-
-            db.IdentityChecks.Add(new IdentityCheck
-            {
-                RequestId = requestId,
-                DocumentType = checkedDocument.Type,
-                DocumentNumber = checkedDocument.Number,
-                IssuingCountry = checkedDocument.IssuingCountry,
-                ValidUntil = checkedDocument.ValidUntil,
-                PhotoMatches = true,
-                DocumentGenuine = true,
-                DataMatch = true,
-                Note = checkedDocument.Note,
-                CheckedAtUtc = now.UtcDateTime,
-                CheckedBy = actor.AuditActor,
-            });
-            audit.Add(db, actor, AuditActions.IdentityVerified, AuditSubjects.Request(requestId), new
-            {
-                request.RequestNumber, document = documentIdentifier, validUntil = checkedDocument.ValidUntil.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-            });
-            await db.SaveChangesAsync().ConfigureAwait(false);
-            return null;
-        }).ConfigureAwait(false);
+            null => RegistrationRefusal.NotFound,
+            { Kind: not RequestKind.Initial } => RegistrationRefusal.NotInitial,
+            { Status: not RequestStatus.Submitted } => RegistrationRefusal.NotWaiting,
+            _ when request.Applicant.Revision != applicantRevision => RegistrationRefusal.ChangedMeanwhile,
+            _ when checkedDocument is null => RegistrationRefusal.Invalid,
+            _ => null,
+        };
+        if (refusal is null)
+        {
+            refusal = await RecordCheckAsync(actor, request!, applicantRevision, checkedDocument!, now).ConfigureAwait(false);
+        }
 
         if (refusal == RegistrationRefusal.Invalid)
         {
@@ -148,6 +96,57 @@ public sealed class IdentityVerification(
             : ApprovalOutcome.NotIssued(issued.Refusal ?? IssuanceRefusal.NotReady, issued.CaReason);
     }
 
+    /// <summary>
+    /// Claims the request (submitted, initial, the applicant unchanged) as the first statement of the transaction — so
+    /// that a second operator's transaction waits for this one instead of deadlocking on SQLite — and records the check.
+    /// </summary>
+    private Task<RegistrationRefusal?> RecordCheckAsync(Actor actor, CertificateRequest request, int applicantRevision, IdentityDocument document, DateTimeOffset now)
+    {
+        var documentIdentifier = IssuanceSubjects.FromDocument(document.Type, document.IssuingCountry, document.Number);
+        // The serialNumber comes from the document only when there is no personal number to take it from.
+        var subjectSerialNumber = request.SubjectSerialNumber
+            ?? (string.IsNullOrWhiteSpace(request.Applicant.PersonalIdentifier) ? documentIdentifier : null);
+        var requestId = request.Id;
+        return data.RunInTransactionAsync<RegistrationRefusal?>(async db =>
+        {
+            // Whoever moves the request on first records the check; a second approval finds nothing to claim.
+            var claimed = await db.CertificateRequests
+                .Where(r => r.Id == requestId && r.Status == RequestStatus.Submitted && r.Kind == RequestKind.Initial && r.Applicant.Revision == applicantRevision)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(r => r.Status, RequestStatus.Verified)
+                    .SetProperty(r => r.SubjectSerialNumber, subjectSerialNumber)
+                    .SetProperty(r => r.DecidedAtUtc, now.UtcDateTime)
+                    .SetProperty(r => r.DecidedBy, actor.AuditActor)).ConfigureAwait(false);
+            if (claimed == 0)
+            {
+                var status = await db.CertificateRequests.Where(r => r.Id == requestId).Select(r => r.Status).SingleAsync().ConfigureAwait(false);
+                return status == RequestStatus.Submitted ? RegistrationRefusal.ChangedMeanwhile : RegistrationRefusal.NotWaiting;
+            }
+
+            db.IdentityChecks.Add(new IdentityCheck
+            {
+                RequestId = requestId,
+                DocumentType = document.Type,
+                DocumentNumber = document.Number,
+                IssuingCountry = document.IssuingCountry,
+                ValidUntil = document.ValidUntil,
+                PhotoMatches = true,
+                DocumentGenuine = true,
+                DataMatch = true,
+                Note = document.Note,
+                CheckedAtUtc = now.UtcDateTime,
+                CheckedBy = actor.AuditActor,
+            });
+            audit.Add(db, actor, AuditActions.IdentityVerified, AuditSubjects.Request(requestId), new
+            {
+                request.RequestNumber, document = documentIdentifier,
+                validUntil = document.ValidUntil.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+            });
+            await db.SaveChangesAsync().ConfigureAwait(false);
+            return null;
+        });
+    }
+
     /// <summary>Rejects a request sent from the device and not issued yet, with the reason the holder is mailed.</summary>
     public async Task<RejectionOutcome> RejectAsync(long requestId, string? reason)
     {
@@ -163,12 +162,7 @@ public sealed class IdentityVerification(
         var now = time.GetUtcNow().UtcDateTime;
         return await data.RunInTransactionAsync(async db =>
         {
-            var request = await db.CertificateRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId).ConfigureAwait(false);
-            if (request is null)
-            {
-                return RejectionOutcome.Refused(RegistrationRefusal.NotFound);
-            }
-
+            // The claim first (see RecordCheckAsync): a concurrent decision waits, then finds nothing to claim.
             var claimed = await db.CertificateRequests
                 .Where(r => r.Id == requestId && (r.Status == RequestStatus.Submitted || r.Status == RequestStatus.Verified))
                 .ExecuteUpdateAsync(set => set
@@ -176,6 +170,12 @@ public sealed class IdentityVerification(
                     .SetProperty(r => r.RejectionReason, cleanReason)
                     .SetProperty(r => r.DecidedAtUtc, now)
                     .SetProperty(r => r.DecidedBy, actor.AuditActor)).ConfigureAwait(false);
+            var request = await db.CertificateRequests.AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId).ConfigureAwait(false);
+            if (request is null)
+            {
+                return RejectionOutcome.Refused(RegistrationRefusal.NotFound);
+            }
+
             if (claimed == 0)
             {
                 return RejectionOutcome.Refused(RegistrationRefusal.NotWaiting);
