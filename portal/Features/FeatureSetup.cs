@@ -39,6 +39,7 @@ public static class FeatureSetup
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();
         services.AddScoped<RequestIssuance>();
+        services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();

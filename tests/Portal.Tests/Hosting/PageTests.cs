@@ -11,7 +11,10 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     private HttpClient Client => portal.Server.Client;
 
     /// <summary>Every routable page of the portal (templates without parameters) a signed-in holder can open.</summary>
-    public static TheoryData<string> Pages() => [.. Routes().Where(r => r != "/account/two-factor")]; // only between password and second factor
+    public static TheoryData<string> Pages() => [.. Routes().Where(r => r != "/account/two-factor" && !StaffOnly.Contains(r))]; // two-factor: only between password and second factor
+
+    /// <summary>Pages only staff roles may open (the page's Authorize attribute): a holder is sent to the denied page.</summary>
+    private static readonly string[] StaffOnly = ["/registration"];
 
     /// <summary>The pages someone who is not signed in may see.</summary>
     private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found"];
@@ -32,8 +35,22 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     {
         Routes().ShouldBe(
             ["/", "/account", "/account/denied", "/account/login", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error", "/not-found",
-                "/requests", "/support", "/token", "/token/complaint"],
+                "/registration", "/requests", "/support", "/token", "/token/complaint"],
             ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task A_staff_only_page_sends_a_holder_to_the_denied_page()
+    {
+        foreach (var path in StaffOnly)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Cookie", portal.SignedIn());
+            using var response = await Client.SendAsync(request);
+
+            response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Redirect, path);
+            response.Headers.Location!.AbsolutePath.ShouldBe("/account/denied", path);
+        }
     }
 
     [Theory]

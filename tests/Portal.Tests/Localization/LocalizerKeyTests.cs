@@ -52,6 +52,9 @@ public sealed partial class LocalizerKeyTests
         ["Issuance.Refusal.{issuance.Refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.IssuanceRefusal>(),
         ["Issued.Refusal.{outcome.Refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Certificates.AcceptanceRefusal>(),
         ["Registry.{status}"] = Enum.GetNames<Qtsp.Portal.Features.Certificates.RegistryStatus>(),
+        // RegistrationPage and RejectRequestDialog: the document types and the refusals of approval and rejection
+        ["Registration.DocumentType.{t}"] = Enum.GetNames<IdentityDocumentType>(),
+        ["Registration.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Registration.RegistrationRefusal>(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
