@@ -18,7 +18,7 @@ public static class PkiChecks
             var parsed = X509CertificateLoader.LoadCertificateFromFile(file);
             if (parsed.SerialNumber == serial)
             {
-                objects.ShouldContain(o => o.Kind == "PrivateKey" && o.IdHex == certificate.IdHex, "the certificate sits next to its key");
+                objects.ShouldContain(o => o.Kind == "Private Key" && o.IdHex == certificate.IdHex, "the certificate sits next to its key");
                 return parsed;
             }
         }
