@@ -35,6 +35,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
             (product.Accounts.Holder, "holder", ["/", "/token", "/certificates", "/requests", "/account"], "/certificates", "[data-testid=certificate-row] a"),
             (product.Accounts.Representative, "representative", ["/", "/applicants", "/certificates", "/requests", "/account"], "/applicants", "[data-testid=applicant-link]"),
             (product.Accounts.Support, "support", ["/", "/support", "/account"], null, null),
+            (product.Accounts.RaOperator, "operator", ["/", "/registration", "/account"], null, null),
         };
         foreach (var (account, name, paths, listPath, detailLink) in roles)
         {
@@ -48,7 +49,12 @@ public sealed class PageLayoutTests(BrowserFixture browser)
                 // The demo data gives each of these roles at least one record to open (a grid may load after the page).
                 var link = page.Locator(detailLink).First;
                 await link.WaitForAsync();
-                all.Add(new Uri(product.PortalUrl + "/" + (await link.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath);
+                var detail = new Uri(product.PortalUrl + "/" + (await link.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath;
+                all.Add(detail);
+                if (name == "holder")
+                {
+                    all.Add(detail + "/protocol"); // the issuance protocol of the demo holder's certificate
+                }
             }
 
             foreach (var path in all)
@@ -59,7 +65,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
             await page.Context.CloseAsync();
         }
 
-        views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 15);
+        views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 19);
     }
 
     private static async Task<IEnumerable<string>> CheckAsync(IPage page, ProductUnderTest product, string role, string path, bool signedIn)

@@ -46,14 +46,19 @@ public sealed class CertificateLifecycleTests(BrowserFixture browser)
             await Input(operatorPage, check).CheckAsync();
         }
 
+        await Screenshots.TakeAsync(operatorPage, "lifecycle-registration-found");
         await operatorPage.Locator("[data-testid=registration-approve]").ClickAsync();
         await Assertions.Expect(operatorPage.Locator("[data-testid=registration-result]")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 15_000 });
+        await Screenshots.TakeAsync(operatorPage, "lifecycle-registration-issued");
 
         // The holder checks issued certificates, reads the protocol, accepts: it goes next to its key.
         await holder.Page.Locator("[data-testid=action-check-issued]").ClickAsync();
         var issued = holder.Page.Locator("[data-testid=issued-certificate]");
         await Assertions.Expect(issued).ToHaveCountAsync(1);
         var serial = (await issued.GetAttributeAsync("data-serial"))!;
+        // Issued but not yet on the device: its key still waits for it, it is no leftover to clean up.
+        await Assertions.Expect(qualified.Locator($"[data-testid=badge][data-pending-request={number}]")).Not.ToHaveCountAsync(0);
+        await Screenshots.TakeAsync(holder.Page, "lifecycle-token-issued");
         var protocol = await holder.Page.Context.NewPageAsync();
         await protocol.GotoAsync(product.PortalUrl + "/" + await issued.Locator("[data-testid=issued-protocol]").GetAttributeAsync("href"));
         await Assertions.Expect(protocol.Locator("[data-testid=protocol-serial]")).ToHaveTextAsync(serial);
@@ -77,6 +82,7 @@ public sealed class CertificateLifecycleTests(BrowserFixture browser)
         await holder.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = PortalTexts.Czech("TokenCare.Submit.Continue"), Exact = true }).ClickAsync();
         await new SecretDialog(holder.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("qpin", DemoDevice.QPin));
         await Assertions.Expect(holder.Page.Locator("[data-testid=request-issued]")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 15_000 });
+        await Screenshots.TakeAsync(holder.Page, "lifecycle-renewal-issued");
         await holder.Page.Locator("[data-testid=request-result-close]").ClickAsync();
         await Assertions.Expect(issued).ToHaveCountAsync(1);
         var renewedSerial = (await issued.GetAttributeAsync("data-serial"))!;

@@ -2,7 +2,8 @@ namespace Qtsp.Portal.Features.Requests;
 
 /// <summary>
 /// The keys on the holder's devices that wait for a certificate: each made for a request the CA has taken and not yet
-/// decided. Such a key has no certificate yet, but it is not a leftover.
+/// decided, or whose certificate is issued and waits to be accepted. Such a key has no certificate on the device yet,
+/// but it is not a leftover.
 /// </summary>
 public sealed class PendingKeys
 {

@@ -6,7 +6,7 @@ using Qtsp.Portal.Infrastructure;
 namespace Qtsp.Portal.Features.Requests;
 
 /// <summary>The certificate requests an account may see (its own, or its organisation's applicants').</summary>
-public sealed class RequestService(DataAccess data, CurrentActor current)
+public sealed class RequestService(DataAccess data, CurrentActor current, TimeProvider time)
 {
     public const int MaxListed = 500;
 
@@ -39,7 +39,7 @@ public sealed class RequestService(DataAccess data, CurrentActor current)
             .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    /// <summary>The keys of the signed-in holder's requests that are taken and not yet decided (see <see cref="PendingKeys"/>).</summary>
+    /// <summary>The keys of the signed-in holder's requests that wait for a certificate on the device (see <see cref="PendingKeys"/>).</summary>
     public async Task<PendingKeys> PendingKeysAsync()
     {
         var actor = await current.RequireAsync().ConfigureAwait(false);
@@ -48,9 +48,13 @@ public sealed class RequestService(DataAccess data, CurrentActor current)
             return PendingKeys.None;
         }
 
+        // Issued counts too until the certificate is on the device (its key must not look like a leftover to clean up);
+        // once it is there, the device itself shows the key as certified.
+        var now = time.GetUtcNow().UtcDateTime;
         var pending = await data.RunAsync(db => db.CertificateRequests.AsNoTracking()
             .Where(r => r.ApplicantId == applicantId && r.KeyIdHex != null && r.Device != null
-                && (r.Status == Data.RequestStatus.Submitted || r.Status == Data.RequestStatus.Verified))
+                && (r.Status == Data.RequestStatus.Submitted || r.Status == Data.RequestStatus.Verified
+                    || (r.Status == Data.RequestStatus.Issued && r.Certificate != null && r.Certificate.Status == Data.CertificateStatus.Issued && r.Certificate.NotAfterUtc > now)))
             .Select(r => new { Serial = r.Device!.SerialNumber, r.KeyIdHex, r.RequestNumber })
             .ToListAsync()).ConfigureAwait(false);
         return new PendingKeys(pending.Select(p => (p.Serial, p.KeyIdHex!, p.RequestNumber)));

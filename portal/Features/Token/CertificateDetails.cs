@@ -40,6 +40,8 @@ public sealed record CertificateDetails(
         ["0.4.0.1862.1.6.1"] = "esign",
         ["0.4.0.1862.1.6.2"] = "eseal",
         ["0.4.0.1862.1.6.3"] = "web",
+        ["1.3.6.1.5.5.7.11.2"] = "QcSemanticsId",
+        ["0.4.0.194121.1.1"] = "natural person",
     };
 
     public static CertificateDetails? TryRead(byte[] encoded)
@@ -137,6 +139,12 @@ public sealed record CertificateDetails(
                 }
 
                 name = $"{name}: {string.Join(", ", kinds)}";
+            }
+            else if (oid == "1.3.6.1.5.5.7.11.2" && statement.HasData
+                && statement.ReadSequence() is { HasData: true } semantics && semantics.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier))
+            {
+                var semanticsId = semantics.ReadObjectIdentifier();
+                name = $"{name}: {KnownStatements.GetValueOrDefault(semanticsId, semanticsId)}";
             }
 
             statements.Add(name);

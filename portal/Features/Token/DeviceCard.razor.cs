@@ -53,8 +53,10 @@ public sealed partial class DeviceCard
     /// <summary>"Check issued certificates": the registry is read again, and an empty answer said out loud.</summary>
     private async Task CheckIssuedAsync()
     {
+        // Asked of the registry here: the page's view reaches this card only after the next render.
+        var fresh = await Registry.ForDevicesAsync([Device]);
         await RegistryChanged.InvokeAsync();
-        if (Issued.Count == 0)
+        if (fresh.IssuedFor(Device.SerialNumber).Count == 0)
         {
             Snackbar.Add(L["Issued.None"], Severity.Info);
         }
