@@ -64,7 +64,7 @@ public sealed record DeviceRequestRecorded(long Id, string RequestNumber, Certif
 public sealed record DeviceRequestOutcome(RequestCheck Check, DeviceRequestRecorded? Recorded, DeviceRequestRefusal? Refusal, RequestIssuanceOutcome? Issuance = null);
 
 /// <summary>
-/// Takes a request made on the holder's device (#11 item 3): the portal believes nothing the page or the agent says
+/// Takes a request made on the holder's device: the portal believes nothing the page or the agent says
 /// until it has checked it — the request's signature and key, the service key's attestation against the key on record
 /// for the device and the nonce this circuit issued (at most five minutes ago, each request once), the holder, and the
 /// person–device binding — then records it under a BP (qualified) or KC (commercial) number. Every outcome is audited.

@@ -12,7 +12,7 @@ using Pkcs10 = System.Security.Cryptography.X509Certificates.CertificateRequest;
 namespace Qtsp.Portal.Tests.Requests;
 
 /// <summary>
-/// A request from the holder's device is taken only when everything the page and the agent claim checks out (#11 item 3),
+/// A request from the holder's device is taken only when everything the page and the agent claim checks out,
 /// and each hostile variant is refused with its reason and audited: an old nonce, a replay, another key's attestation,
 /// another nonce, a weak or damaged request, an unregistered device, a blocked applicant, a device bound to someone else.
 /// </summary>
