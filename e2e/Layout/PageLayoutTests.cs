@@ -54,6 +54,11 @@ public sealed class PageLayoutTests(BrowserFixture browser)
                 if (name == "holder")
                 {
                     all.Add(detail + "/protocol"); // the issuance protocol of the demo holder's certificate
+                    await page.GotoAsync(product.PortalUrl + "/requests");
+                    await page.WaitForInteractiveAsync();
+                    var request = page.Locator("[data-testid=request-number] a").First;
+                    await request.WaitForAsync();
+                    all.Add(new Uri(product.PortalUrl + "/" + (await request.GetAttributeAsync("href"))!.TrimStart('/')).AbsolutePath);
                 }
             }
 
@@ -65,7 +70,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
             await page.Context.CloseAsync();
         }
 
-        views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 19);
+        views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 20);
     }
 
     private static async Task<IEnumerable<string>> CheckAsync(IPage page, ProductUnderTest product, string role, string path, bool signedIn)

@@ -161,6 +161,14 @@ public sealed class CertificateLifecycleTests(BrowserFixture browser)
         var number = page.Page.Locator("[data-testid=request-number]");
         await Assertions.Expect(number).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^BP[0-9]{10}$"));
         var text = await number.InnerTextAsync();
+
+        // The summary to take to the branch, printable.
+        var summary = await page.Page.Context.NewPageAsync();
+        await summary.GotoAsync(page.Page.Url.Replace("/token", "/", StringComparison.Ordinal) + await page.Page.Locator("[data-testid=request-summary]").GetAttributeAsync("href"));
+        await Assertions.Expect(summary.Locator("[data-testid=summary-number]")).ToHaveTextAsync(text);
+        await Assertions.Expect(summary.Locator("[data-testid=summary-next]")).ToContainTextAsync(PortalTexts.Czech("Requests.Summary.NextBranch")[..40]);
+        await summary.CloseAsync();
+
         await page.Page.Locator("[data-testid=request-result-close]").ClickAsync();
         return text;
     }

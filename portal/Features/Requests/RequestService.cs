@@ -1,12 +1,13 @@
 using Microsoft.EntityFrameworkCore;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Applicants;
+using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Features.Requests;
 
 /// <summary>The certificate requests an account may see (its own, or its organisation's applicants').</summary>
-public sealed class RequestService(DataAccess data, CurrentActor current, TimeProvider time)
+public sealed class RequestService(DataAccess data, CurrentActor current, AuditTrail audit, TimeProvider time)
 {
     public const int MaxListed = 500;
 
@@ -21,6 +22,20 @@ public sealed class RequestService(DataAccess data, CurrentActor current, TimePr
                 new RequestSummary(r.Id, r.RequestNumber, r.Type, r.Kind, r.Status, r.SubjectName, r.ValidityMonths, r.CreatedAtUtc, r.Device == null ? null : r.Device.SerialNumber),
                 r.ApplicantId, r.Applicant.FirstName + " " + r.Applicant.LastName))
             .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
+    /// <summary>One request for its printable summary, to an account that may see it (anyone else is refused, audited).</summary>
+    public async Task<RequestListItem> GetAsync(long id)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        var found = await data.RunAsync(db => db.CertificateRequests.AsNoTracking()
+            .VisibleTo(db.Applicants, actor)
+            .Where(r => r.Id == id)
+            .Select(r => new RequestListItem(
+                new RequestSummary(r.Id, r.RequestNumber, r.Type, r.Kind, r.Status, r.SubjectName, r.ValidityMonths, r.CreatedAtUtc, r.Device == null ? null : r.Device.SerialNumber),
+                r.ApplicantId, r.Applicant.FirstName + " " + r.Applicant.LastName))
+            .SingleOrDefaultAsync()).ConfigureAwait(false);
+        return found ?? throw await audit.RefuseAsync(actor, AuditSubjects.Request(id), "view").ConfigureAwait(false);
     }
 
     /// <summary>The data for issuing a representative prepared for the signed-in holder, waiting to be sent from a device.</summary>

@@ -188,6 +188,12 @@ public sealed class IssuanceLifecycleTests(BothProviders portals) : IClassFixtur
         var listed = await world.Data.AsAsync<RequestService, IReadOnlyList<PreparedRequest>>(world.Holder, s => s.PreparedForHolderAsync(CertificateType.Qualified));
         listed.ShouldHaveSingleItem().RequestNumber.ShouldBe(prepared.RequestNumber);
 
+        // Its printable summary: for the holder, not for another holder (refused and audited).
+        (await world.Data.AsAsync<RequestService, RequestListItem>(world.Holder, s => s.GetAsync(prepared.Id))).Request.RequestNumber.ShouldBe(prepared.RequestNumber);
+        var stranger = await world.Data.AccountAsync(PortalRoles.Holder, null, await world.Data.ApplicantAsync(null, "Eva"));
+        await Should.ThrowAsync<Infrastructure.AccessRefusedException>(() => world.Data.AsAsync<RequestService, RequestListItem>(stranger, s => s.GetAsync(prepared.Id)));
+        (await world.Data.AuditAsync()).ShouldContain(a => a.Action == AuditActions.AccessRefused && a.Actor == stranger.UserName && a.Subject == AuditSubjects.Request(prepared.Id));
+
         var someoneElses = await world.PrepareAsync(await world.Data.ApplicantAsync(world.Organisation, "Eva"));
         (await world.SubmitAsync(world.Request() with { PreparedRequestId = someoneElses.Id })).Refusal.ShouldBe(DeviceRequestRefusal.PreparedRequestNotAvailable);
 
