@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Qtsp.Portal.Infrastructure;
 
@@ -22,6 +23,7 @@ public static class EmbeddedCaSetup
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<EmbeddedCertificateAuthority>>()));
         services.AddSingleton<ICertificateAuthority>(provider => provider.GetRequiredService<EmbeddedCertificateAuthority>());
+        services.TryAddSingleton<IRevocationPublisher, NoRevocationPublisher>();
         return services;
     }
 }

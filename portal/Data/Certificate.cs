@@ -26,7 +26,18 @@ public sealed class Certificate
 
     public string? RevokedBy { get; set; }
 
-    public string? RevocationReason { get; set; }
+    public RevocationReason? RevocationReason { get; set; }
+
+    /// <summary>For keyCompromise: since when the key is known or suspected to be compromised (RFC 5280 invalidityDate).</summary>
+    public DateTime? InvalidityDateUtc { get; set; }
+
+    /// <summary>
+    /// The revocation password's slow salted hash (set when the request was made, shown once to the holder); anyone who
+    /// knows the password may revoke without signing in. Null when none was set.
+    /// </summary>
+    public string? RevocationPasswordHash { get; set; }
+
+    public const int PasswordHashMaxLength = 200;
 
     /// <summary>The device holding the certificate's key; null when the key is not on a device the CA knows.</summary>
     public long? DeviceId { get; set; }
@@ -79,4 +90,15 @@ public enum CertificateStatus
 {
     Issued,
     Revoked,
+}
+
+/// <summary>RFC 5280 CRLReason: the numbers are the codes the CRL and OCSP carry. Revocation is final (no certificateHold).</summary>
+public enum RevocationReason
+{
+    Unspecified = 0,
+    KeyCompromise = 1,
+    AffiliationChanged = 3,
+    Superseded = 4,
+    CessationOfOperation = 5,
+    PrivilegeWithdrawn = 9,
 }

@@ -67,6 +67,9 @@ public sealed class CertificateRequest
 
     public string? RejectionReason { get; set; }
 
+    /// <summary>The revocation password's hash, chosen or generated when the request was made; the certificate takes it over.</summary>
+    public string? RevocationPasswordHash { get; set; }
+
     public long? CertificateId { get; set; }
 
     public Certificate? Certificate { get; set; }

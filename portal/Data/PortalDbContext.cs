@@ -35,6 +35,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<IdentityCheck> IdentityChecks => Set<IdentityCheck>();
 
+    public DbSet<JobLease> JobLeases => Set<JobLease>();
+
+    public DbSet<Throttle> Throttles => Set<Throttle>();
+
+    public DbSet<CrlState> CrlStates => Set<CrlState>();
+
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
 
     public DbSet<SupportSession> SupportSessions => Set<SupportSession>();
@@ -130,7 +136,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             certificate.Property(c => c.Issuer).HasMaxLength(512);
             certificate.Property(c => c.Subject).HasMaxLength(512);
             certificate.Property(c => c.RevokedBy).HasMaxLength(256);
-            certificate.Property(c => c.RevocationReason).HasMaxLength(Applicant.ReasonMaxLength);
+            Enum(certificate.Property(c => c.RevocationReason));
+            certificate.Property(c => c.RevocationPasswordHash).HasMaxLength(Certificate.PasswordHashMaxLength);
+            certificate.HasIndex(c => new { c.Status, c.RevokedAtUtc });
             Enum(certificate.Property(c => c.Type));
             Enum(certificate.Property(c => c.Status));
             certificate.HasOne(c => c.Device).WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Restrict);
@@ -154,6 +162,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.Property(r => r.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
             request.Property(r => r.SubjectSerialNumber).HasMaxLength(CertificateRequest.SubjectSerialNumberMaxLength);
             request.Property(r => r.RejectionReason).HasMaxLength(Applicant.ReasonMaxLength);
+            request.Property(r => r.RevocationPasswordHash).HasMaxLength(Certificate.PasswordHashMaxLength);
             request.HasOne<Certificate>().WithMany().HasForeignKey(r => r.RenewsCertificateId).OnDelete(DeleteBehavior.Restrict);
             Enum(request.Property(r => r.Type));
             Enum(request.Property(r => r.Kind));
@@ -177,6 +186,28 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             check.Property(c => c.Note).HasMaxLength(Applicant.ReasonMaxLength);
             check.HasOne(c => c.Request).WithMany().HasForeignKey(c => c.RequestId).OnDelete(DeleteBehavior.Restrict);
             check.HasIndex(c => c.RequestId);
+        });
+
+        builder.Entity<JobLease>(lease =>
+        {
+            lease.ToTable("JobLeases");
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(JobLease.NameMaxLength);
+            lease.Property(l => l.Holder).HasMaxLength(200);
+        });
+
+        builder.Entity<Throttle>(throttle =>
+        {
+            throttle.ToTable("Throttles");
+            throttle.HasKey(t => t.Key);
+            throttle.Property(t => t.Key).HasMaxLength(Throttle.KeyMaxLength);
+        });
+
+        builder.Entity<CrlState>(crl =>
+        {
+            crl.ToTable("CrlStates");
+            crl.HasKey(c => c.CaName);
+            crl.Property(c => c.CaName).HasMaxLength(CrlState.CaNameMaxLength);
         });
 
         builder.Entity<OutboxMessage>(message =>

@@ -32,4 +32,7 @@ public sealed class PortalUser : IdentityUser
     public Applicant? Applicant { get; set; }
 
     public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>The TOTP time step of the last code accepted from this account: a code (or an older one) is never taken twice.</summary>
+    public long? LastTotpTimeStep { get; set; }
 }

@@ -14,6 +14,12 @@ public sealed class SecureDevice
     /// <summary>The end of the device's QSCD certification; afterwards no qualified certificate may go into it.</summary>
     public DateOnly? QscdCertifiedUntil { get; set; }
 
+    /// <summary>
+    /// When the daily job found the QSCD certification ended and revoked the qualified certificates on the device (once);
+    /// afterwards the device is no QSCD for the CA whatever <see cref="QscdCertifiedUntil"/> says.
+    /// </summary>
+    public DateTime? QscdEndedAtUtc { get; set; }
+
     /// <summary>The public key (SubjectPublicKeyInfo, DER) of the service key the CA put on the device.</summary>
     public byte[]? ServiceKeyPublicKey { get; set; }
 

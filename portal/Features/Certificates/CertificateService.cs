@@ -114,7 +114,7 @@ public sealed class CertificateService(
             certificate.Status = CertificateStatus.Revoked;
             certificate.RevokedAtUtc = time.GetUtcNow().UtcDateTime;
             certificate.RevokedBy = actor.AuditActor;
-            certificate.RevocationReason = reason.ToString();
+            certificate.RevocationReason = reason;
             audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId),
                 new { certificate = certificate.Id, certificate.SerialNumber, reason = reason.ToString() });
             outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
@@ -124,16 +124,6 @@ public sealed class CertificateService(
             return Outcome.Success;
         }).ConfigureAwait(false);
     }
-}
-
-/// <summary>Revocation reasons a customer may give (RFC 5280 CRLReason).</summary>
-public enum RevocationReason
-{
-    Unspecified,
-    KeyCompromise,
-    AffiliationChanged,
-    Superseded,
-    CessationOfOperation,
 }
 
 public sealed record CertificateListItem(

@@ -1,3 +1,5 @@
+using Qtsp.Portal.Data;
+
 namespace Qtsp.Portal.Features.Certificates;
 
 /// <summary>
@@ -12,8 +14,11 @@ public static class RevocationReasonTexts
         RevocationReason.AffiliationChanged => "Certificates.Reason.AffiliationChanged",
         RevocationReason.Superseded => "Certificates.Reason.Superseded",
         RevocationReason.CessationOfOperation => "Certificates.Reason.CessationOfOperation",
+        RevocationReason.PrivilegeWithdrawn => "Certificates.Reason.PrivilegeWithdrawn",
         _ => "Certificates.Reason.Unspecified",
     };
+
+    public static string Key(RevocationReason? reason) => Key(reason ?? RevocationReason.Unspecified);
 
     /// <summary>For a reason as the database and the audit details store it (the enum's name).</summary>
     public static string Key(string? stored) =>

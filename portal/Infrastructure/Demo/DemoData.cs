@@ -170,7 +170,7 @@ public static class DemoData
         revoked.Status = CertificateStatus.Revoked;
         revoked.RevokedAtUtc = now;
         revoked.RevokedBy = RepresentativeUserName;
-        revoked.RevocationReason = "AffiliationChanged";
+        revoked.RevocationReason = RevocationReason.AffiliationChanged;
 
         db.CertificateRequests.Add(new Data.CertificateRequest
         {

@@ -76,7 +76,7 @@ public sealed class AuditTableTests : PortalComponentTest
     [Fact]
     public void Every_revocation_reason_has_its_own_text_and_an_unknown_one_reads_as_not_given()
     {
-        foreach (var reason in Enum.GetValues<Qtsp.Portal.Features.Certificates.RevocationReason>())
+        foreach (var reason in Enum.GetValues<Qtsp.Portal.Data.RevocationReason>())
         {
             RevocationReasonTexts.Key(reason).ShouldBe($"Certificates.Reason.{reason}");
             RevocationReasonTexts.Key(reason.ToString()).ShouldBe($"Certificates.Reason.{reason}");

@@ -19,8 +19,8 @@ public sealed class MigratedSchemaTests
     private static readonly string[] PortalTables =
     [
         "Applicants", "AspNetRoleClaims", "AspNetRoles", "AspNetUserClaims", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
-        "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "DataProtectionKeys", "DeviceBindings", "IdentityChecks", "Organisations",
-        "OutboxMessages", "SecureDevices", "SupportSessions",
+        "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "CrlStates", "DataProtectionKeys", "DeviceBindings", "IdentityChecks", "JobLeases", "Organisations",
+        "OutboxMessages", "SecureDevices", "SupportSessions", "Throttles",
     ];
 
     [Theory]

@@ -13,6 +13,17 @@ public sealed class ModelTests
     /// (Identity's store options could change the model). Both must be one model, or the tests prove the wrong thing.
     /// </summary>
     [Fact]
+    public void Revocation_reasons_carry_their_RFC_5280_codes()
+    {
+        int[] codes = [.. Enum.GetValues<RevocationReason>().Select(r => (int)r)];
+        codes.ShouldBe([0, 1, 3, 4, 5, 9]);
+        ((int)RevocationReason.AffiliationChanged).ShouldBe(3);
+        ((int)RevocationReason.Superseded).ShouldBe(4);
+        ((int)RevocationReason.CessationOfOperation).ShouldBe(5);
+        ((int)RevocationReason.PrivilegeWithdrawn).ShouldBe(9);
+    }
+
+    [Fact]
     public async Task The_running_portals_model_is_the_model_the_schema_tests_check()
     {
         await using var server = await PortalServer.StartAsync();

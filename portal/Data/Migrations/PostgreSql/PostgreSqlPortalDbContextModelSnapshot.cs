@@ -320,6 +320,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<long?>("DeviceId")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTime?>("InvalidityDateUtc")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Issuer")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -335,9 +338,13 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<DateTime>("NotBeforeUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("RevocationPasswordHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("RevocationReason")
-                        .HasMaxLength(500)
-                        .HasColumnType("character varying(500)");
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<DateTime?>("RevokedAtUtc")
                         .HasColumnType("timestamp with time zone");
@@ -374,6 +381,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("Issuer", "SerialNumber")
                         .IsUnique();
+
+                    b.HasIndex("Status", "RevokedAtUtc");
 
                     b.ToTable("Certificates", (string)null);
                 });
@@ -443,6 +452,10 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(12)
                         .HasColumnType("character varying(12)");
 
+                    b.Property<string>("RevocationPasswordHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -482,6 +495,30 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("ApplicantId", "CreatedAtUtc");
 
                     b.ToTable("CertificateRequests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CrlState", b =>
+                {
+                    b.Property<string>("CaName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("NextUpdateUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ThisUpdateUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("CaName");
+
+                    b.ToTable("CrlStates", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.DataProtectionKey", b =>
@@ -609,6 +646,28 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.ToTable("IdentityChecks", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.JobLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("JobLeases", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.Organisation", b =>
                 {
                     b.Property<long>("Id")
@@ -732,6 +791,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<long?>("LastTotpTimeStep")
+                        .HasColumnType("bigint");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 
@@ -806,6 +868,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
 
                     b.Property<DateOnly?>("QscdCertifiedUntil")
                         .HasColumnType("date");
+
+                    b.Property<DateTime?>("QscdEndedAtUtc")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime>("RegisteredAtUtc")
                         .HasColumnType("timestamp with time zone");
@@ -887,6 +952,26 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("StaffUserId", "EndedAtUtc");
 
                     b.ToTable("SupportSessions", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.Throttle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("LockedUntilUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("WindowStartUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("Throttles", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

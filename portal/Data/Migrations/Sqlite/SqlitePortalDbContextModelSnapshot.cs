@@ -302,6 +302,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<long?>("DeviceId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("InvalidityDateUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Issuer")
                         .IsRequired()
                         .HasMaxLength(512)
@@ -317,8 +320,12 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<DateTime>("NotBeforeUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RevocationPasswordHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RevocationReason")
-                        .HasMaxLength(500)
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("RevokedAtUtc")
@@ -356,6 +363,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
 
                     b.HasIndex("Issuer", "SerialNumber")
                         .IsUnique();
+
+                    b.HasIndex("Status", "RevokedAtUtc");
 
                     b.ToTable("Certificates", (string)null);
                 });
@@ -423,6 +432,10 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(12)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RevocationPasswordHash")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -462,6 +475,30 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("ApplicantId", "CreatedAtUtc");
 
                     b.ToTable("CertificateRequests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CrlState", b =>
+                {
+                    b.Property<string>("CaName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Der")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("NextUpdateUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ThisUpdateUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("CaName");
+
+                    b.ToTable("CrlStates", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.DataProtectionKey", b =>
@@ -583,6 +620,28 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.ToTable("IdentityChecks", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.JobLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Fence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("JobLeases", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.Organisation", b =>
                 {
                     b.Property<long>("Id")
@@ -702,6 +761,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("LastTotpTimeStep")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("INTEGER");
 
@@ -772,6 +834,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateOnly?>("QscdCertifiedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("QscdEndedAtUtc")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("RegisteredAtUtc")
@@ -851,6 +916,26 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("StaffUserId", "EndedAtUtc");
 
                     b.ToTable("SupportSessions", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.Throttle", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LockedUntilUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("WindowStartUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("Throttles", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Data;
+
+namespace Qtsp.Portal.Infrastructure.Jobs;
+
+/// <summary>
+/// Database leases for background jobs: every portal instance runs the jobs' timers, and a run does its work only while
+/// it holds the job's unexpired lease. Taking a lease is one conditional UPDATE (or the first INSERT, which the primary
+/// key lets only one instance win), so two instances never hold it at once; each take raises the fence number.
+/// </summary>
+public sealed class JobLeases(IDbContextFactory<PortalDbContext> factory, TimeProvider time)
+{
+    /// <summary>This process, as the leases name their holder.</summary>
+    public static string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..Math.Min(200, Environment.MachineName.Length + 45)];
+
+    /// <summary>Takes (or extends) the lease on <paramref name="job"/> for <paramref name="duration"/>; the fence number, or null while another instance holds it.</summary>
+    public async Task<long?> TryAcquireAsync(string job, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var until = now + duration;
+            var holder = InstanceId;
+            var taken = await db.JobLeases
+                .Where(l => l.Name == job && (l.ExpiresAtUtc <= now || l.Holder == holder))
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(l => l.Holder, holder)
+                    .SetProperty(l => l.ExpiresAtUtc, until)
+                    .SetProperty(l => l.Fence, l => l.Fence + 1), cancellationToken).ConfigureAwait(false);
+            if (taken == 1)
+            {
+                return await db.JobLeases.Where(l => l.Name == job).Select(l => l.Fence).SingleAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await db.JobLeases.AnyAsync(l => l.Name == job, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            db.JobLeases.Add(new JobLease { Name = job, Holder = holder, ExpiresAtUtc = until, Fence = 1 });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return 1;
+            }
+            catch (DbUpdateException)
+            {
+                return null; // another instance inserted it first
+            }
+        }
+    }
+
+    /// <summary>Gives the lease back early (the work is done), so the next run anywhere need not wait for it to expire.</summary>
+    public async Task ReleaseAsync(string job, CancellationToken cancellationToken = default)
+    {
+        var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            var holder = InstanceId;
+            await db.JobLeases.Where(l => l.Name == job && l.Holder == holder)
+                .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAtUtc, now), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
