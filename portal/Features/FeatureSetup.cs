@@ -5,10 +5,12 @@ using Qtsp.Portal.Features.Applicants;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Devices;
 using Qtsp.Portal.Features.Requests;
 using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
+using Qtsp.Portal.Infrastructure.Jobs;
 using Qtsp.Portal.Infrastructure.Mail;
 
 namespace Qtsp.Portal.Features;
@@ -39,6 +41,11 @@ public static class FeatureSetup
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();
         services.AddScoped<RequestIssuance>();
+        services.Configure<DeviceOptions>(configuration.GetSection(DeviceOptions.Section));
+        services.AddSingleton<JobLeases>();
+        services.AddScoped<DeviceCertificationExpiry>();
+        services.AddScoped<DeviceCertificationService>();
+        services.AddHostedService<DeviceCertificationExpiryJob>();
         services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.

@@ -41,6 +41,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.CertificateIssued] = "Audit.Event.CertificateIssued",
         [AuditActions.IssuanceRefused] = "Audit.Event.IssuanceRefused",
         [AuditActions.CertificateAccepted] = "Audit.Event.CertificateAccepted",
+        [AuditActions.DeviceCertificationEnded] = "Audit.Event.DeviceCertificationEnded",
         [AuditActions.CertificateRevoked] = "Audit.Event.CertificateRevoked",
         [AuditActions.BindingCancelled] = "Audit.Event.BindingCancelled",
         [AuditActions.SupportSessionStarted] = "Audit.Event.SupportSessionStarted",
@@ -115,6 +116,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
                 : "—",
         ],
         AuditActions.CertificateAccepted => [Text(facts, "serial")],
+        AuditActions.DeviceCertificationEnded => [Text(facts, "device"), Text(facts, "revoked")],
         AuditActions.CertificateRevoked => [Text(facts, "serialNumber"), l[RevocationReasonTexts.Key(Text(facts, "reason"))].Value],
         AuditActions.BindingCancelled => [Text(facts, "device"), Text(facts, "reason")],
         AuditActions.SupportSessionStarted =>

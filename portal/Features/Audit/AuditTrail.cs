@@ -105,6 +105,7 @@ public static class AuditActions
     public const string CertificateIssued = "certificate.issued";
     public const string IssuanceRefused = "certificate.issuance-refused";
     public const string CertificateAccepted = "certificate.accepted";
+    public const string DeviceCertificationEnded = "device.certification-ended";
     public const string CertificateRevoked = "certificate.revoked";
     public const string BindingCancelled = "binding.cancelled";
     public const string SupportSessionStarted = "support.session.started";

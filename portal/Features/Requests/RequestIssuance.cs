@@ -76,7 +76,8 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
                 CertificateRequestLoadOptions.SkipSignatureValidation);
             var subject = IssuanceSubjects.For(request.Applicant, request.SubjectSerialNumber, request.Email);
             var facts = new VerifiedKeyFacts(
-                KeyOnQscd: request.Device!.QscdCertifiedUntil is { } until && until >= DateOnly.FromDateTime(now.UtcDateTime) && request.Device.ServiceKeyPublicKey is not null,
+                KeyOnQscd: request.Device!.QscdEndedAtUtc is null && request.Device.QscdCertifiedUntil is { } until && until >= DateOnly.FromDateTime(now.UtcDateTime)
+                    && request.Device.ServiceKeyPublicKey is not null,
                 KeyOnSecureDevice: true,
                 FromPkcs12Import: false);
             var notBefore = now;

@@ -119,7 +119,8 @@ public static class DemoData
         {
             ModelId = "idprime-md",
             SerialNumber = "IDP9400000000042",
-            QscdCertifiedUntil = DateOnly.FromDateTime(now).AddYears(2),
+            // Its certification ends within the representative's 90-day warning: the applicants page names it.
+            QscdCertifiedUntil = DateOnly.FromDateTime(now).AddDays(60),
             Status = DeviceStatus.Active,
             RegisteredAtUtc = now,
         };

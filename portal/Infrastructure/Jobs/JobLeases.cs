@@ -10,8 +10,8 @@ namespace Qtsp.Portal.Infrastructure.Jobs;
 /// </summary>
 public sealed class JobLeases(IDbContextFactory<PortalDbContext> factory, TimeProvider time)
 {
-    /// <summary>This process, as the leases name their holder.</summary>
-    public static string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..Math.Min(200, Environment.MachineName.Length + 45)];
+    /// <summary>This portal instance (one per host, even two in one process), as the leases name their holder.</summary>
+    public string InstanceId { get; } = $"{Environment.MachineName[..Math.Min(100, Environment.MachineName.Length)]}:{Environment.ProcessId}:{Guid.NewGuid():N}";
 
     /// <summary>Takes (or extends) the lease on <paramref name="job"/> for <paramref name="duration"/>; the fence number, or null while another instance holds it.</summary>
     public async Task<long?> TryAcquireAsync(string job, TimeSpan duration, CancellationToken cancellationToken = default)

@@ -66,6 +66,11 @@ public sealed class PortalServer : IAsyncDisposable
 
     public DatabaseProvider Provider => _postgresDatabase is null ? DatabaseProvider.Sqlite : DatabaseProvider.PostgreSql;
 
+    /// <summary>The arguments that give a second portal this one's PostgreSQL database (a second instance of a cluster).</summary>
+    public string[] SameDatabaseArguments() => _postgresDatabase is null
+        ? throw new InvalidOperationException("Only a PostgreSQL portal shares its database.")
+        : ["--Database:Provider", "PostgreSql", "--ConnectionStrings:Portal", TestPostgres.ConnectionString(_postgresDatabase)];
+
     /// <param name="configureServices">Replaces services after the portal's own (a <see cref="Support.TestClock"/>, a log capture).</param>
     public static async Task<PortalServer> StartAsync(Action<IServiceCollection>? configureServices, params string[] extraArguments)
     {

@@ -1,0 +1,172 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Qtsp.Portal.Ca;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Jobs;
+using Qtsp.Portal.Infrastructure.Mail;
+
+namespace Qtsp.Portal.Features.Devices;
+
+/// <summary>Section "Devices".</summary>
+public sealed class DeviceOptions
+{
+    public const string Section = "Devices";
+
+    /// <summary>How often every instance looks whether the job is due (it does the work under a lease, once a day at most per device).</summary>
+    public TimeSpan ExpiryCheckInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How far ahead a representative sees devices whose QSCD certification ends.</summary>
+    public int EndingSoonDays { get; set; } = 90;
+}
+
+/// <summary>What one run of the job did.</summary>
+public sealed record CertificationExpiryRun(int Devices, int CertificatesRevoked);
+
+/// <summary>
+/// When a device's QSCD certification has ended (its last certified day, <see cref="SecureDevice.QscdCertifiedUntil"/>,
+/// is over in the portal's time zone), every valid qualified certificate on it is revoked (cessationOfOperation), the
+/// holders are mailed, and the device is marked as no longer a QSCD (<see cref="SecureDevice.QscdEndedAtUtc"/>), after
+/// which the CA issues no QcSSCD or QCP-n-qscd into it. Each device is claimed by one conditional update, so it is
+/// processed once even if two instances ran at the same moment; the lease keeps them from trying.
+/// </summary>
+public sealed partial class DeviceCertificationExpiry(
+    DataAccess data,
+    JobLeases leases,
+    AuditTrail audit,
+    MailOutbox outbox,
+    PortalTime portalTime,
+    IRevocationPublisher publisher,
+    TimeProvider time,
+    ILogger<DeviceCertificationExpiry> logger)
+{
+    public const string JobName = "device-certification-expiry";
+    public const string Revoker = "ca:device-certification-expiry";
+
+    /// <summary>One run, if this instance gets the lease; null when another instance holds it.</summary>
+    public async Task<CertificationExpiryRun?> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (await leases.TryAcquireAsync(JobName, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), portalTime.Zone).DateTime);
+            var due = await data.RunAsync(db => db.SecureDevices.AsNoTracking()
+                .Where(d => d.QscdEndedAtUtc == null && d.QscdCertifiedUntil != null && d.QscdCertifiedUntil < today)
+                .Select(d => d.Id)
+                .ToListAsync(cancellationToken)).ConfigureAwait(false);
+            var revoked = 0;
+            var devices = 0;
+            foreach (var deviceId in due)
+            {
+                if (await EndAsync(deviceId, cancellationToken).ConfigureAwait(false) is { } count)
+                {
+                    devices++;
+                    revoked += count;
+                }
+            }
+
+            if (devices > 0)
+            {
+                LogEnded(logger, devices, revoked);
+            }
+
+            return new CertificationExpiryRun(devices, revoked);
+        }
+        finally
+        {
+            await leases.ReleaseAsync(JobName, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Claims the device (only one claim succeeds), revokes its valid qualified certificates; null when someone else claimed it.</summary>
+    private async Task<int?> EndAsync(long deviceId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var issuers = new HashSet<string>(StringComparer.Ordinal);
+        var count = await data.RunInTransactionAsync<int?>(async db =>
+        {
+            var claimed = await db.SecureDevices.Where(d => d.Id == deviceId && d.QscdEndedAtUtc == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(d => d.QscdEndedAtUtc, now), cancellationToken).ConfigureAwait(false);
+            if (claimed == 0)
+            {
+                return null;
+            }
+
+            var device = await db.SecureDevices.AsNoTracking().SingleAsync(d => d.Id == deviceId, cancellationToken).ConfigureAwait(false);
+            var certificates = await db.Certificates.Include(c => c.Applicant)
+                .Where(c => c.DeviceId == deviceId && c.Type == CertificateType.Qualified && c.Status == CertificateStatus.Issued && c.NotAfterUtc > now)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var certificate in certificates)
+            {
+                certificate.Status = CertificateStatus.Revoked;
+                certificate.RevokedAtUtc = now;
+                certificate.RevokedBy = Revoker;
+                certificate.RevocationReason = RevocationReason.CessationOfOperation;
+                issuers.Add(certificate.Issuer);
+                audit.Add(db, null, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), new
+                {
+                    certificate = certificate.Id, certificate.SerialNumber, reason = nameof(RevocationReason.CessationOfOperation), device = device.SerialNumber,
+                    by = Revoker,
+                });
+                outbox.Enqueue(db, "certificate.revoked.device-certification", certificate.Applicant.Email,
+                    MailTexts.L["Mail.DeviceCertificationEnded.Subject", certificate.SerialNumber],
+                    MailTexts.L["Mail.DeviceCertificationEnded.Body", certificate.Subject, certificate.SerialNumber, device.SerialNumber, device.QscdCertifiedUntil!.Value]);
+            }
+
+            audit.Add(db, null, AuditActions.DeviceCertificationEnded, AuditSubjects.Device(deviceId), new
+            {
+                device = device.SerialNumber, until = device.QscdCertifiedUntil?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), revoked = certificates.Count,
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return certificates.Count;
+        }).ConfigureAwait(false);
+
+        foreach (var issuer in issuers)
+        {
+            publisher.Revoked(issuer);
+        }
+
+        return count;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "QSCD certification ended for {Devices} device(s); {Certificates} qualified certificate(s) revoked")]
+    private static partial void LogEnded(ILogger logger, int devices, int certificates);
+}
+
+/// <summary>Runs <see cref="DeviceCertificationExpiry"/> on every instance at <see cref="DeviceOptions.ExpiryCheckInterval"/>; the lease decides who works.</summary>
+public sealed partial class DeviceCertificationExpiryJob(IServiceScopeFactory scopes, IOptions<DeviceOptions> options, TimeProvider time, ILogger<DeviceCertificationExpiryJob> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<DeviceCertificationExpiry>().RunAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogFailed(logger, exception); // the next run tries again; nothing was half-done (one transaction per device)
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.ExpiryCheckInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The device certification expiry job failed; it runs again at the next interval")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
