@@ -33,7 +33,12 @@ public static class FeatureSetup
         services.AddSingleton<MailOutbox>();
         services.AddSingleton<OutboxSender>();
         services.AddHostedService(provider => provider.GetRequiredService<OutboxSender>());
+        services.AddScoped<OneTimeCodes>();
         services.AddScoped<SupportElevation>();
+        services.AddScoped<Revocation.RevocationService>();
+        services.AddScoped<Revocation.PasswordRevocation>();
+        services.AddScoped<Revocation.RevocationRecord>();
+        services.AddScoped<Revocation.Throttling>();
         services.AddScoped<ApplicantService>();
         services.AddScoped<CertificateService>();
         services.AddScoped<DeviceCertificates>();

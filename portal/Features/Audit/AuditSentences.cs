@@ -43,6 +43,9 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.CertificateAccepted] = "Audit.Event.CertificateAccepted",
         [AuditActions.DeviceCertificationEnded] = "Audit.Event.DeviceCertificationEnded",
         [AuditActions.CertificateRevoked] = "Audit.Event.CertificateRevoked",
+        [AuditActions.CertificateRevocationRefused] = "Audit.Event.CertificateRevocationRefused",
+        [AuditActions.CertificateRevocationDeclined] = "Audit.Event.CertificateRevocationDeclined",
+        [AuditActions.RevocationPasswordRefused] = "Audit.Event.RevocationPasswordRefused",
         [AuditActions.BindingCancelled] = "Audit.Event.BindingCancelled",
         [AuditActions.SupportSessionStarted] = "Audit.Event.SupportSessionStarted",
         [AuditActions.SupportSessionEnded] = "Audit.Event.SupportSessionEnded",
@@ -118,6 +121,10 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         AuditActions.CertificateAccepted => [Text(facts, "serial")],
         AuditActions.DeviceCertificationEnded => [Text(facts, "device"), Text(facts, "revoked")],
         AuditActions.CertificateRevoked => [Text(facts, "serialNumber"), l[RevocationReasonTexts.Key(Text(facts, "reason"))].Value],
+        AuditActions.CertificateRevocationRefused => [Text(facts, "serialNumber")],
+        AuditActions.CertificateRevocationDeclined => [Text(facts, "device"), string.Join(", ", Strings(facts, "certificates"))],
+        AuditActions.RevocationPasswordRefused => [facts.ValueKind == JsonValueKind.Object && facts.TryGetProperty("locked", out var locked) && locked.ValueKind == JsonValueKind.True
+            ? l["Audit.RevocationPassword.Locked"].Value : l["Audit.RevocationPassword.Wrong"].Value],
         AuditActions.BindingCancelled => [Text(facts, "device"), Text(facts, "reason")],
         AuditActions.SupportSessionStarted =>
         [

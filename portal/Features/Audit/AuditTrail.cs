@@ -107,6 +107,9 @@ public static class AuditActions
     public const string CertificateAccepted = "certificate.accepted";
     public const string DeviceCertificationEnded = "device.certification-ended";
     public const string CertificateRevoked = "certificate.revoked";
+    public const string CertificateRevocationRefused = "certificate.revocation-refused";
+    public const string CertificateRevocationDeclined = "certificate.revocation-declined";
+    public const string RevocationPasswordRefused = "certificate.revocation-password-refused";
     public const string BindingCancelled = "binding.cancelled";
     public const string SupportSessionStarted = "support.session.started";
     public const string SupportSessionEnded = "support.session.ended";

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Features.Certificates;
@@ -13,8 +14,8 @@ public sealed partial class CertificatePage
     private CertificateDetail? _detail;
     private Actor? _actor;
     private bool _revoking;
-    private RevocationReason _reason = RevocationReason.Unspecified;
-    private string? _elevationCode;
+    private RevocationConfirmation _confirmation;
+    private bool _busy;
     private IReadOnlyList<FieldError> _errors = [];
     private string? _message;
     private bool _ok;
@@ -23,12 +24,17 @@ public sealed partial class CertificatePage
     {
         _actor = await LoadAsync(Current.GetAsync);
         _detail = await LoadAsync(() => Certificates.GetAsync(Id));
+        if (_detail?.CanRevoke == true)
+        {
+            _confirmation = await LoadAsync(Revocation.ConfirmationAsync);
+        }
     }
 
-    private async Task RevokeAsync()
+    private async Task RevokeAsync(RevocationInput input)
     {
-        var outcome = await RunAsync(() => Certificates.RevokeAsync(Id, _reason, _elevationCode));
-        _elevationCode = null;
+        _busy = true;
+        var outcome = await RunAsync(() => Revocation.RevokeAsync(Id, input));
+        _busy = false;
         if (outcome is null)
         {
             _message = PageErrorKey is null ? null : L[PageErrorKey].Value;

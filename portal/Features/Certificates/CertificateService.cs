@@ -1,28 +1,19 @@
 using Microsoft.EntityFrameworkCore;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
-using Qtsp.Portal.Features.Applicants;
 using Qtsp.Portal.Features.Audit;
-using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
-using Qtsp.Portal.Infrastructure.Mail;
-using static Qtsp.Portal.Infrastructure.Mail.MailTexts;
 
 namespace Qtsp.Portal.Features.Certificates;
 
 /// <summary>
 /// The certificates an account may see (a holder their own, a representative their organisation's applicants'), their
-/// DER for download, and revocation. Publication on the CRL belongs to the CA engine; this records the revocation and
-/// tells the holder.
+/// DER for download. Revocation is <see cref="Revocation.RevocationService"/>'s.
 /// </summary>
 public sealed class CertificateService(
     DataAccess data,
     CurrentActor current,
-    AuditTrail audit,
-    MailOutbox outbox,
-    SupportElevation elevation,
-    PortalTime portalTime,
-    TimeProvider time)
+    AuditTrail audit)
 {
     public const int MaxListed = 500;
 
@@ -50,7 +41,7 @@ public sealed class CertificateService(
                 return null;
             }
 
-            var revocable = await db.Certificates.RevocableBy(db.Applicants, actor).AnyAsync(c => c.Id == id).ConfigureAwait(false);
+            var revocable = await Revocation.RevocationService.Revocable(db, actor).AnyAsync(c => c.Id == id).ConfigureAwait(false);
             return new CertificateDetail(certificate, revocable && certificate.Status == CertificateStatus.Issued);
         }).ConfigureAwait(false);
         if (detail is null)
@@ -82,47 +73,6 @@ public sealed class CertificateService(
         }
 
         return (found.Der, $"certificate-{found.SerialNumber}.cer");
-    }
-
-    public async Task<Outcome> RevokeAsync(long id, RevocationReason reason, string? elevationCode = null)
-    {
-        var actor = await current.RequireAsync().ConfigureAwait(false);
-        var revocable = await data.RunAsync(db => db.Certificates.RevocableBy(db.Applicants, actor).AnyAsync(c => c.Id == id)).ConfigureAwait(false);
-        if (!revocable)
-        {
-            throw await audit.RefuseAsync(actor, AuditSubjects.Certificate(id), "revoke").ConfigureAwait(false);
-        }
-
-        if (!Enum.IsDefined(reason))
-        {
-            return Outcome.Invalid([new FieldError("Reason", InputRules.Required)]);
-        }
-
-        if (await elevation.CheckAsync(actor, elevationCode, "certificate.revoke", AuditSubjects.Certificate(id)).ConfigureAwait(false) is { } refusal)
-        {
-            return Outcome.Refused(refusal);
-        }
-
-        return await data.RunAsync<Outcome>(async db =>
-        {
-            var certificate = await db.Certificates.Include(c => c.Applicant).SingleAsync(c => c.Id == id).ConfigureAwait(false);
-            if (certificate.Status == CertificateStatus.Revoked)
-            {
-                return Outcome.Success;
-            }
-
-            certificate.Status = CertificateStatus.Revoked;
-            certificate.RevokedAtUtc = time.GetUtcNow().UtcDateTime;
-            certificate.RevokedBy = actor.AuditActor;
-            certificate.RevocationReason = reason;
-            audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId),
-                new { certificate = certificate.Id, certificate.SerialNumber, reason = reason.ToString() });
-            outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
-                L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
-                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(certificate.RevokedAtUtc.Value)]);
-            await db.SaveChangesAsync().ConfigureAwait(false);
-            return Outcome.Success;
-        }).ConfigureAwait(false);
     }
 }
 

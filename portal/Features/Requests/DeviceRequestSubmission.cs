@@ -12,8 +12,13 @@ namespace Qtsp.Portal.Features.Requests;
 /// <summary>A request made on a device, with what the portal knows about it: the nonce it issued and when.</summary>
 /// <param name="RenewsCertificateId">A subsequent request: the certificate it renews (its key signed the attestation statement).</param>
 /// <param name="PreparedRequestId">The request whose data a representative prepared, which this one sends from the device.</param>
+/// <param name="RevocationPassword">The revocation password the holder chose or was given: hashed here, never stored.</param>
 public sealed record DeviceRequest(KeyRequestCreated Created, byte[] Nonce, DateTimeOffset NonceIssuedAt, AreaKind Area,
-    long? RenewsCertificateId = null, long? PreparedRequestId = null);
+    long? RenewsCertificateId = null, long? PreparedRequestId = null, string? RevocationPassword = null)
+{
+    /// <summary>Never the revocation password in logs.</summary>
+    public override string ToString() => $"DeviceRequest {{ Device = {Created.DeviceSerial}, Area = {Area}, Renews = {RenewsCertificateId}, Prepared = {PreparedRequestId} }}";
+}
 
 /// <summary>Why the portal does not take a request from a device.</summary>
 public enum DeviceRequestRefusal
@@ -55,6 +60,9 @@ public enum DeviceRequestRefusal
 
     /// <summary>The prepared request is not the holder's, not for this kind of certificate, or was sent already.</summary>
     PreparedRequestNotAvailable,
+
+    /// <summary>A revocation password shorter than <see cref="Revocation.RevocationPasswords.MinLength"/> characters.</summary>
+    RevocationPasswordTooShort,
 }
 
 /// <summary>The request taken: its number, as the holder takes it to a branch.</summary>
@@ -99,7 +107,10 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
                 : null;
             var refused = await RefusalAsync(db, request, check, applicant, device).ConfigureAwait(false)
                 ?? (request.RenewsCertificateId is null ? null : await RenewalRefusalAsync(db, request, type, applicant!, device!, renewed).ConfigureAwait(false))
-                ?? (request.PreparedRequestId is null ? null : PreparedRefusal(prepared, applicant!, type));
+                ?? (request.PreparedRequestId is null ? null : PreparedRefusal(prepared, applicant!, type))
+                ?? (request.RevocationPassword is { Length: < Revocation.RevocationPasswords.MinLength or > Revocation.RevocationPasswords.MaxLength }
+                    ? DeviceRequestRefusal.RevocationPasswordTooShort
+                    : null);
             if (refused is not null)
             {
                 audit.Add(db, actor, AuditActions.RequestRefused, AuditSubjects.DeviceSerial(serial), new { reason = refused.ToString() });
@@ -127,6 +138,10 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
             recorded.SubmittedAtUtc = now;
             recorded.RenewsCertificateId = renewed?.Id;
             recorded.SubjectSerialNumber ??= renewed is null ? null : SubjectSerialNumber(renewed);
+            if (request.RevocationPassword is { } revocationPassword)
+            {
+                recorded.RevocationPasswordHash = Revocation.RevocationPasswords.Hash(revocationPassword);
+            }
 
             if (prepared is null)
             {

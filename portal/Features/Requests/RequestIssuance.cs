@@ -96,6 +96,7 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
             certificate.ApplicantId = request.ApplicantId;
             certificate.DeviceId = request.DeviceId;
             certificate.KeyIdHex = request.KeyIdHex;
+            certificate.RevocationPasswordHash = request.RevocationPasswordHash;
             db.Certificates.Add(certificate);
             request.Status = RequestStatus.Issued;
             request.Certificate = certificate;

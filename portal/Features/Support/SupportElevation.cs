@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Identity;
-using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
 
@@ -7,10 +5,10 @@ namespace Qtsp.Portal.Features.Support;
 
 /// <summary>
 /// Destructive actions (revocation, blocking, binding cancellation) in a support session: refused unless the staff
-/// member holds the elevated permission and confirms again with a fresh code from their authenticator. Outside a
-/// support session nothing changes.
+/// member holds the elevated permission and confirms again with a fresh code from their authenticator — each code
+/// authorises one action only (<see cref="OneTimeCodes"/>). Outside a support session nothing changes.
 /// </summary>
-public sealed class SupportElevation(IServiceScopeFactory scopes, AuditTrail audit)
+public sealed class SupportElevation(OneTimeCodes codes, AuditTrail audit)
 {
     public const string NotPermitted = "Support.Elevation.NotPermitted";
     public const string CodeRequired = "Support.Elevation.CodeRequired";
@@ -36,17 +34,9 @@ public sealed class SupportElevation(IServiceScopeFactory scopes, AuditTrail aud
             return CodeRequired;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var staff = await users.FindByIdAsync(support.StaffUserId).ConfigureAwait(false);
-        if (staff is null || await users.IsLockedOutAsync(staff).ConfigureAwait(false)
-            || !await users.VerifyTwoFactorTokenAsync(staff, TokenOptions.DefaultAuthenticatorProvider, code).ConfigureAwait(false))
+        if (!await codes.VerifyOnceAsync(support.StaffUserId, code).ConfigureAwait(false))
         {
-            if (staff is not null)
-            {
-                await users.AccessFailedAsync(staff).ConfigureAwait(false); // wrong codes count towards the lockout
-            }
-
+            // A wrong code, a code used before (or an older one) and a locked-out account read alike; wrong codes count towards the lock-out.
             await audit.RecordAsync(actor, AuditActions.SupportElevationRefused, subject, new { action, reason = "wrong-code" }).ConfigureAwait(false);
             return CodeWrong;
         }

@@ -60,7 +60,7 @@ public sealed partial class AreaActions
         {
             await Dialogs.ShowAsync<RequestResultDialog>(
                 L["TokenCare.RequestResult.Title"],
-                new DialogParameters<RequestResultDialog> { { d => d.Request, new DeviceRequest(created, nonce, issuedAt, Area.Kind, PreparedRequestId: request.PreparedRequestId) } },
+                new DialogParameters<RequestResultDialog> { { d => d.Request, new DeviceRequest(created, nonce, issuedAt, Area.Kind, PreparedRequestId: request.PreparedRequestId, RevocationPassword: request.RevocationPassword) } },
                 TokenDialogAnswers.Width(MaxWidth.Small));
         }
     }

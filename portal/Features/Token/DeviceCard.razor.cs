@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Shared.Bridge;
 using Qtsp.Shared.Devices;
@@ -29,6 +31,12 @@ public sealed partial class DeviceCard
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private RevocationService Revocation { get; set; } = default!;
+
+    [Inject]
+    private CurrentActor Actors { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public DeviceSnapshot Device { get; set; } = default!;
@@ -116,7 +124,7 @@ public sealed partial class DeviceCard
             YesText = L["TokenCare.Submit.Continue"],
             CancelText = L["TokenCare.Dialog.Cancel"],
         });
-        if (proceed != true)
+        if (proceed != true || !await OfferRevocationAsync())
         {
             return;
         }
@@ -126,5 +134,46 @@ public sealed partial class DeviceCard
         {
             Navigation.NavigateTo(ComplaintFormPage.Url(prepared, Clock.GetUtcNow()));
         }
+    }
+
+    /// <summary>
+    /// The valid certificates on the device the CA has on record for this holder are offered for revocation before the
+    /// wipe; true when the wipe may go on (revoked, declined explicitly, or nothing to revoke).
+    /// </summary>
+    private async Task<bool> OfferRevocationAsync()
+    {
+        var registry = await Registry.ForDevicesAsync([Device]);
+        var onRecord = Device.Areas.SelectMany(a => a.Certificates)
+            .Where(c => registry.StatusOf(c) == RegistryStatus.Known)
+            .Select(c => registry.RecordOf(c))
+            .OfType<long>().Distinct().ToList();
+        if (onRecord.Count == 0)
+        {
+            return true;
+        }
+
+        var actor = await Actors.RequireAsync();
+        var revocable = await Revocation.RevocableAsync(onRecord);
+        if (revocable.Count == 0)
+        {
+            return true;
+        }
+
+        var answer = await Dialogs.AskAsync<ComplaintRevocationDialog, ComplaintRevocationAnswer>(
+            L["Revocation.Complaint.Title"],
+            new DialogParameters<ComplaintRevocationDialog>
+            {
+                { d => d.Certificates, revocable },
+                { d => d.DeviceSerial, Device.SerialNumber },
+                { d => d.Confirmation, await Revocation.ConfirmationForAsync(actor) },
+                { d => d.Actor, actor },
+            },
+            TokenDialogAnswers.Width(MaxWidth.Small));
+        if (answer?.Revoked == true)
+        {
+            await RegistryChanged.InvokeAsync();
+        }
+
+        return answer is not null;
     }
 }

@@ -24,6 +24,15 @@ public sealed class NewRequestForm
     /// <summary>The prepared data the request is sent for (its number goes with it), or null for the holder's own.</summary>
     public long? PreparedRequestId { get; set; }
 
+    /// <summary>
+    /// The revocation password (revocation without signing in, e.g. of a lost device): generated unless the holder
+    /// chooses one of at least <see cref="Revocation.RevocationPasswords.MinLength"/> characters. Only its hash is kept.
+    /// </summary>
+    public string RevocationPassword { get; set; } = Revocation.RevocationPasswords.Generate();
+
+    public static IReadOnlyList<FieldError> RevocationPasswordProblems(string? password) =>
+        Revocation.RevocationPasswords.Problems(nameof(RevocationPassword), password);
+
     public static IReadOnlyList<FieldError> NameProblems(string? name)
     {
         var errors = new List<FieldError>();
@@ -43,7 +52,8 @@ public sealed class NewRequestForm
             ? [new FieldError(nameof(Country), "TokenCare.Request.CountryInvalid")]
             : [];
 
-    public IReadOnlyList<FieldError> Problems() => [.. NameProblems(CommonName), .. EmailProblems(Email), .. CountryProblems(Country)];
+    public IReadOnlyList<FieldError> Problems() =>
+        [.. NameProblems(CommonName), .. EmailProblems(Email), .. CountryProblems(Country), .. RevocationPasswordProblems(RevocationPassword)];
 
     /// <summary>The form as the request gets it: trimmed, empty optional values left out, the country in capitals.</summary>
     public NewRequestForm Cleaned() => new()
@@ -53,5 +63,6 @@ public sealed class NewRequestForm
         Email = InputRules.Clean(Email),
         Country = InputRules.Clean(Country)?.ToUpperInvariant(),
         PreparedRequestId = PreparedRequestId,
+        RevocationPassword = RevocationPassword,
     };
 }

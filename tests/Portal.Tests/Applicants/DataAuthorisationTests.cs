@@ -131,7 +131,8 @@ public sealed class DataAuthorisationTests(BothProviders portals) : IClassFixtur
         await Should.ThrowAsync<AccessRefusedException>(() => applicants.PrepareIssuanceAsync(b, new IssuanceInput { SubjectName = "X Y", Email = "x@example.cz" }));
         await Should.ThrowAsync<AccessRefusedException>(() => applicants.TrailAsync(b));
         await Should.ThrowAsync<AccessRefusedException>(() => certificates.GetAsync(world.CertificateB.Id));
-        await Should.ThrowAsync<AccessRefusedException>(() => certificates.RevokeAsync(world.CertificateB.Id, RevocationReason.KeyCompromise));
+        var revocation = scope.ServiceProvider.GetRequiredService<Qtsp.Portal.Features.Revocation.RevocationService>();
+        await Should.ThrowAsync<AccessRefusedException>(() => revocation.RevokeAsync(world.CertificateB.Id, new Qtsp.Portal.Features.Revocation.RevocationInput(RevocationReason.KeyCompromise)));
         await Should.ThrowAsync<AccessRefusedException>(() => bindings.CancelAsync(world.BindingB.Id, "no reason"));
         (await applicants.SearchAsync(new ApplicantQuery(world.ApplicantB.LastName))).Total.ShouldBe(0);
         (await applicants.SearchAsync(new ApplicantQuery())).Items.ShouldAllBe(r => r.Id != b);

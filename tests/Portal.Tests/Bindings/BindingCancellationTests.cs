@@ -3,7 +3,8 @@ using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Features.Bindings;
-using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Revocation;
+using Qtsp.TestSupport;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Tests.Support;
 
@@ -28,7 +29,8 @@ public sealed class BindingCancellationTests(BothProviders portals) : IClassFixt
 
         var early = await data.AsAsync<BindingService, Outcome>(representative, s => s.CancelAsync(binding.Id, "Odchod z firmy"));
         var hostile = await data.AsAsync<BindingService, Outcome>(representative, s => s.CancelAsync(binding.Id, "<script>x</script>"));
-        (await data.AsAsync<CertificateService, Outcome>(representative, s => s.RevokeAsync(certificate.Id, RevocationReason.AffiliationChanged))).Succeeded.ShouldBeTrue();
+        (await data.AsAsync<RevocationService, Outcome>(representative, s => s.RevokeAsync(certificate.Id, new RevocationInput(RevocationReason.AffiliationChanged, null, Totp.Code(representative.AuthenticatorKey!)))))
+            .Succeeded.ShouldBeTrue();
         var cancelled = await data.AsAsync<BindingService, Outcome>(representative, s => s.CancelAsync(binding.Id, "Odchod z firmy"));
 
         early.MessageKey.ShouldBe(BindingService.CertificatesStillValid);

@@ -43,6 +43,12 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<CurrentActor>();
         Services.AddScoped<Features.Certificates.DeviceCertificates>();
         Services.AddScoped<Features.Requests.RequestService>();
+        Services.AddSingleton<Infrastructure.Mail.MailOutbox>();
+        Services.AddSingleton<Portal.Ca.IRevocationPublisher, Portal.Ca.NoRevocationPublisher>();
+        Services.AddScoped<OneTimeCodes>();
+        Services.AddScoped<Features.Support.SupportElevation>();
+        Services.AddScoped<Features.Revocation.RevocationRecord>();
+        Services.AddScoped<Features.Revocation.RevocationService>();
         Services.AddScoped<SessionActivity>();
         Services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationState>();
     }

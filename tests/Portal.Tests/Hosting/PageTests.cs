@@ -17,7 +17,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     private static readonly string[] StaffOnly = ["/registration"];
 
     /// <summary>The pages someone who is not signed in may see.</summary>
-    private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found"];
+    private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found", "/revoke"];
 
     public static TheoryData<string> SignedInPages() => [.. Routes().Where(r => !Anonymous.Contains(r))];
 
@@ -35,7 +35,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     {
         Routes().ShouldBe(
             ["/", "/account", "/account/denied", "/account/login", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error", "/not-found",
-                "/registration", "/requests", "/support", "/token", "/token/complaint"],
+                "/registration", "/requests", "/revoke", "/support", "/token", "/token/complaint"],
             ignoreOrder: true);
     }
 

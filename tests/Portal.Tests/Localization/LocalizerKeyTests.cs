@@ -59,6 +59,7 @@ public sealed partial class LocalizerKeyTests
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),
         ["Certificates.Reason.{r}"] = Enum.GetNames<RevocationReason>(),
+        ["Revocation.Public.{result}"] = Enum.GetNames<Qtsp.Portal.Features.Revocation.PasswordRevocationResult>(),
         ["Certificates.Type.{certificate.Type}"] = Enum.GetNames<CertificateType>(),
         ["Certificates.Type.{request.Type}"] = Enum.GetNames<CertificateType>(),
         ["Certificates.Type.{t}"] = Enum.GetNames<CertificateType>(),

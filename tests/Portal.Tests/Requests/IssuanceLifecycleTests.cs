@@ -62,6 +62,27 @@ public sealed class IssuanceLifecycleTests(BothProviders portals) : IClassFixtur
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task The_revocation_password_is_kept_only_as_a_hash_on_the_request_and_goes_to_the_certificate_at_issuance(DatabaseProvider provider)
+    {
+        var world = await World.CreateAsync(portals, provider, bound: false);
+        var password = Qtsp.Portal.Features.Revocation.RevocationPasswords.Generate();
+
+        (await world.SubmitAsync(world.Request() with { RevocationPassword = "too short" })).Refusal.ShouldBe(DeviceRequestRefusal.RevocationPasswordTooShort);
+        var requestId = (await world.SubmitAsync(world.Request() with { RevocationPassword = password })).Recorded.ShouldNotBeNull().Id;
+        await world.VerifyAsync(requestId);
+        var issued = (await world.IssueAsync(requestId)).Issued.ShouldNotBeNull();
+
+        var request = await world.Data.DbAsync(db => db.CertificateRequests.AsNoTracking().SingleAsync(r => r.Id == requestId));
+        request.RevocationPasswordHash.ShouldNotBeNull().ShouldNotContain(password);
+        Qtsp.Portal.Features.Revocation.RevocationPasswords.Verify(request.RevocationPasswordHash, password).ShouldBeTrue();
+        Qtsp.Portal.Features.Revocation.RevocationPasswords.Verify(request.RevocationPasswordHash, password + "!").ShouldBeFalse();
+        var certificate = await world.Data.DbAsync(db => db.Certificates.AsNoTracking().SingleAsync(c => c.Id == issued.CertificateId));
+        certificate.RevocationPasswordHash.ShouldBe(request.RevocationPasswordHash);
+        (await world.Data.DbAsync(db => db.AuditEvents.AnyAsync(a => a.Details != null && a.Details.Contains(password)))).ShouldBeFalse();
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task A_request_is_not_issued_before_its_identity_check_nor_for_a_blocked_applicant(DatabaseProvider provider)
     {
         var world = await World.CreateAsync(portals, provider, bound: false);

@@ -9,6 +9,7 @@ using Qtsp.Portal.Features.Applicants;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
+using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Mail;
@@ -157,7 +158,7 @@ public sealed class SupportSessionTests : IAsyncLifetime
         await StartAsync(scene);
         await using var scope = await _data.AsAsync(scene.Staff);
 
-        (await scope.ServiceProvider.GetRequiredService<CertificateService>().RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, "123456"))
+        (await scope.ServiceProvider.GetRequiredService<RevocationService>().RevokeAsync(scene.Certificate.Id, new RevocationInput(RevocationReason.KeyCompromise, null, "123456")))
             .MessageKey.ShouldBe(SupportElevation.NotPermitted);
         (await scope.ServiceProvider.GetRequiredService<ApplicantService>().BlockAsync(scene.Applicant.Id, "ticket says so"))
             .MessageKey.ShouldBe(SupportElevation.NotPermitted);
@@ -178,14 +179,14 @@ public sealed class SupportSessionTests : IAsyncLifetime
         var scene = await SceneAsync(elevated: true);
         await StartAsync(scene);
         await using var scope = await _data.AsAsync(scene.Staff);
-        var certificates = scope.ServiceProvider.GetRequiredService<CertificateService>();
+        var certificates = scope.ServiceProvider.GetRequiredService<RevocationService>();
 
-        (await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise)).MessageKey.ShouldBe(SupportElevation.CodeRequired);
-        (await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, Totp.WrongCode(scene.Staff.AuthenticatorKey!)))
+        (await certificates.RevokeAsync(scene.Certificate.Id, new RevocationInput(RevocationReason.KeyCompromise))).MessageKey.ShouldBe(SupportElevation.CodeRequired);
+        (await certificates.RevokeAsync(scene.Certificate.Id, new RevocationInput(RevocationReason.KeyCompromise, null, Totp.WrongCode(scene.Staff.AuthenticatorKey!))))
             .MessageKey.ShouldBe(SupportElevation.CodeWrong);
         (await _data.DbAsync(db => db.Certificates.SingleAsync(c => c.Id == scene.Certificate.Id))).Status.ShouldBe(CertificateStatus.Issued);
 
-        var revoked = await certificates.RevokeAsync(scene.Certificate.Id, RevocationReason.KeyCompromise, Totp.Code(scene.Staff.AuthenticatorKey!));
+        var revoked = await certificates.RevokeAsync(scene.Certificate.Id, new RevocationInput(RevocationReason.KeyCompromise, null, Totp.Code(scene.Staff.AuthenticatorKey!)));
 
         revoked.Succeeded.ShouldBeTrue();
         var stored = await _data.DbAsync(db => db.Certificates.SingleAsync(c => c.Id == scene.Certificate.Id));

@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Qtsp.Portal.Ca;
+using Qtsp.Portal.Data;
+using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Mail;
+using static Qtsp.Portal.Infrastructure.Mail.MailTexts;
+
+namespace Qtsp.Portal.Features.Revocation;
+
+/// <summary>
+/// The one place a revocation is written, whoever asked for it: the certificate is revoked once (a second request changes
+/// nothing and tells nobody), with the audit event (both identities and the source address) and the holder's e-mail in
+/// the same transaction; after the commit the CA is told to publish (<see cref="IRevocationPublisher"/>).
+/// </summary>
+public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutbox outbox, PortalTime portalTime, IRevocationPublisher publisher, TimeProvider time)
+{
+    /// <summary>How the revocation was confirmed, as the audit trail names it.</summary>
+    public const string ViaAccount = "account";
+    public const string ViaRevocationPassword = "revocation-password";
+
+    /// <summary>True when this call revoked it; false when it was revoked already.</summary>
+    public async Task<bool> RevokeAsync(Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        var revokedBy = actor?.AuditActor ?? AuditTrail.Anonymous;
+        var issuer = await data.RunInTransactionAsync(async db =>
+        {
+            var certificate = await db.Certificates.AsNoTracking().Include(c => c.Applicant).SingleAsync(c => c.Id == certificateId).ConfigureAwait(false);
+            if (certificate.Status == CertificateStatus.Revoked)
+            {
+                return null;
+            }
+
+            // The conditional update decides: of two revocations at the same moment only one changes the row.
+            var changed = await db.Certificates.Where(c => c.Id == certificateId && c.Status == CertificateStatus.Issued)
+                .ExecuteUpdateAsync(c => c
+                    .SetProperty(x => x.Status, CertificateStatus.Revoked)
+                    .SetProperty(x => x.RevokedAtUtc, now)
+                    .SetProperty(x => x.RevokedBy, revokedBy.Length <= 256 ? revokedBy : revokedBy[..256])
+                    .SetProperty(x => x.RevocationReason, reason)
+                    .SetProperty(x => x.InvalidityDateUtc, invalidityDateUtc)).ConfigureAwait(false);
+            if (changed != 1)
+            {
+                return null;
+            }
+
+            audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), new
+            {
+                certificate = certificate.Id,
+                certificate.SerialNumber,
+                reason = reason.ToString(),
+                code = (int)reason,
+                invalidityDateUtc,
+                via,
+            });
+            outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
+                L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
+                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(now)]);
+            await db.SaveChangesAsync().ConfigureAwait(false);
+            return certificate.Issuer;
+        }).ConfigureAwait(false);
+
+        if (issuer is null)
+        {
+            return false;
+        }
+
+        publisher.Revoked(issuer);
+        return true;
+    }
+}
