@@ -33,6 +33,14 @@ public sealed class AuditTrail(TimeProvider time, RequestOrigin origin, DataAcce
         return audit;
     }
 
+    /// <summary>An event of the system itself (a job), named by <paramref name="systemActor"/>, saved with the change it records.</summary>
+    public AuditEvent Add(PortalDbContext db, string systemActor, string action, string? subject, object? details = null)
+    {
+        var audit = New(systemActor, null, null, action, subject, details);
+        db.AuditEvents.Add(audit);
+        return audit;
+    }
+
     /// <summary>Records an event on its own (no change goes with it: a sign-in, a refusal).</summary>
     public Task RecordAsync(Actor? actor, string action, string? subject, object? details = null) =>
         RecordAsync(actor?.AuditActor ?? Anonymous, actor?.AuditOnBehalfOf, actor?.Support?.SessionId, action, subject, details);

@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Qtsp.Portal.Ca;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Audit;
+using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Jobs;
 using Qtsp.Portal.Infrastructure.Mail;
@@ -35,9 +35,8 @@ public sealed partial class DeviceCertificationExpiry(
     DataAccess data,
     JobLeases leases,
     AuditTrail audit,
-    MailOutbox outbox,
+    RevocationRecord revocations,
     PortalTime portalTime,
-    IRevocationPublisher publisher,
     TimeProvider time,
     ILogger<DeviceCertificationExpiry> logger)
 {
@@ -63,11 +62,9 @@ public sealed partial class DeviceCertificationExpiry(
             var devices = 0;
             foreach (var deviceId in due)
             {
-                if (await EndAsync(deviceId, cancellationToken).ConfigureAwait(false) is { } count)
-                {
-                    devices++;
-                    revoked += count;
-                }
+                var (claimed, count) = await EndAsync(deviceId, cancellationToken).ConfigureAwait(false);
+                devices += claimed ? 1 : 0;
+                revoked += count;
             }
 
             if (devices > 0)
@@ -83,55 +80,51 @@ public sealed partial class DeviceCertificationExpiry(
         }
     }
 
-    /// <summary>Claims the device (only one claim succeeds), revokes its valid qualified certificates; null when someone else claimed it.</summary>
-    private async Task<int?> EndAsync(long deviceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes the device's valid qualified certificates through the one revocation path (each once, whoever runs), then
+    /// claims the device; a run cut short before the claim is simply repeated. Says whether this run claimed the device
+    /// and how many certificates it revoked itself.
+    /// </summary>
+    private async Task<(bool Claimed, int Revoked)> EndAsync(long deviceId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var issuers = new HashSet<string>(StringComparer.Ordinal);
-        var count = await data.RunInTransactionAsync<int?>(async db =>
+        var (serial, until, certificates) = await data.RunAsync(async db =>
         {
-            var claimed = await db.SecureDevices.Where(d => d.Id == deviceId && d.QscdEndedAtUtc == null)
-                .ExecuteUpdateAsync(set => set.SetProperty(d => d.QscdEndedAtUtc, now), cancellationToken).ConfigureAwait(false);
-            if (claimed == 0)
-            {
-                return null;
-            }
-
             var device = await db.SecureDevices.AsNoTracking().SingleAsync(d => d.Id == deviceId, cancellationToken).ConfigureAwait(false);
-            var certificates = await db.Certificates.Include(c => c.Applicant)
+            var ids = await db.Certificates.AsNoTracking()
                 .Where(c => c.DeviceId == deviceId && c.Type == CertificateType.Qualified && c.Status == CertificateStatus.Issued && c.NotAfterUtc > now)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var certificate in certificates)
-            {
-                certificate.Status = CertificateStatus.Revoked;
-                certificate.RevokedAtUtc = now;
-                certificate.RevokedBy = Revoker;
-                certificate.RevocationReason = RevocationReason.CessationOfOperation;
-                issuers.Add(certificate.Issuer);
-                audit.Add(db, null, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), new
-                {
-                    certificate = certificate.Id, certificate.SerialNumber, reason = nameof(RevocationReason.CessationOfOperation), device = device.SerialNumber,
-                    by = Revoker,
-                });
-                outbox.Enqueue(db, "certificate.revoked.device-certification", certificate.Applicant.Email,
-                    MailTexts.L["Mail.DeviceCertificationEnded.Subject", certificate.SerialNumber],
-                    MailTexts.L["Mail.DeviceCertificationEnded.Body", certificate.Subject, certificate.SerialNumber, device.SerialNumber, device.QscdCertifiedUntil!.Value]);
-            }
-
-            audit.Add(db, null, AuditActions.DeviceCertificationEnded, AuditSubjects.Device(deviceId), new
-            {
-                device = device.SerialNumber, until = device.QscdCertifiedUntil?.ToString("O", System.Globalization.CultureInfo.InvariantCulture), revoked = certificates.Count,
-            });
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return certificates.Count;
+                .Select(c => c.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return (device.SerialNumber, device.QscdCertifiedUntil!.Value, ids);
         }).ConfigureAwait(false);
 
-        foreach (var issuer in issuers)
+        var revoked = 0;
+        foreach (var certificateId in certificates)
         {
-            publisher.Revoked(issuer);
+            if (await revocations.RevokeAsync(null, certificateId, RevocationReason.CessationOfOperation, null, JobName, Revoker,
+                    certificate => (MailTexts.L["Mail.DeviceCertificationEnded.Subject", certificate.SerialNumber],
+                        MailTexts.L["Mail.DeviceCertificationEnded.Body", certificate.Subject, certificate.SerialNumber, serial, until])).ConfigureAwait(false))
+            {
+                revoked++;
+            }
         }
 
-        return count;
+        var claimed = await data.RunInTransactionAsync(async db =>
+        {
+            var changed = await db.SecureDevices.Where(d => d.Id == deviceId && d.QscdEndedAtUtc == null)
+                .ExecuteUpdateAsync(set => set.SetProperty(d => d.QscdEndedAtUtc, now), cancellationToken).ConfigureAwait(false);
+            if (changed == 0)
+            {
+                return false;
+            }
+
+            audit.Add(db, Revoker, AuditActions.DeviceCertificationEnded, AuditSubjects.Device(deviceId), new
+            {
+                device = serial, until = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture), revoked = certificates.Count,
+            });
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+        return (claimed, revoked);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "QSCD certification ended for {Devices} device(s); {Certificates} qualified certificate(s) revoked")]

@@ -21,10 +21,13 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
     public const string ViaRevocationPassword = "revocation-password";
 
     /// <summary>True when this call revoked it; false when it was revoked already.</summary>
-    public async Task<bool> RevokeAsync(Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via)
+    /// <param name="systemActor">For a revocation by the CA itself (a job): its name, in place of a person.</param>
+    /// <param name="notice">The holder's e-mail when the general one does not say why (the job's reasons).</param>
+    public async Task<bool> RevokeAsync(Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via,
+        string? systemActor = null, Func<Certificate, (MailText Subject, MailText Body)>? notice = null)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var revokedBy = actor?.AuditActor ?? AuditTrail.Anonymous;
+        var revokedBy = systemActor ?? actor?.AuditActor ?? AuditTrail.Anonymous;
         var issuer = await data.RunInTransactionAsync(async db =>
         {
             var certificate = await db.Certificates.AsNoTracking().Include(c => c.Applicant).SingleAsync(c => c.Id == certificateId).ConfigureAwait(false);
@@ -46,7 +49,7 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
                 return null;
             }
 
-            audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), new
+            var details = new
             {
                 certificate = certificate.Id,
                 certificate.SerialNumber,
@@ -54,10 +57,19 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
                 code = (int)reason,
                 invalidityDateUtc,
                 via,
-            });
-            outbox.Enqueue(db, "certificate.revoked", certificate.Applicant.Email,
-                L["Mail.CertificateRevoked.Subject", certificate.SerialNumber],
-                L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(now)]);
+            };
+            if (systemActor is null)
+            {
+                audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
+            }
+            else
+            {
+                audit.Add(db, systemActor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
+            }
+
+            var (subject, body) = notice?.Invoke(certificate)
+                ?? (L["Mail.CertificateRevoked.Subject", certificate.SerialNumber], L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(now)]);
+            outbox.Enqueue(db, systemActor is null ? "certificate.revoked" : $"certificate.revoked.{via}", certificate.Applicant.Email, subject, body);
             await db.SaveChangesAsync().ConfigureAwait(false);
             return certificate.Issuer;
         }).ConfigureAwait(false);

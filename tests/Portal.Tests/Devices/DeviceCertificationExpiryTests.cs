@@ -90,7 +90,7 @@ public sealed class DeviceCertificationExpiryTests : IAsyncLifetime
         var audit = await data.AuditAsync();
         audit.Count(a => a.Action == AuditActions.CertificateRevoked && a.Details!.Contains(rows[qualified].SerialNumber, StringComparison.Ordinal)).ShouldBe(1);
         audit.Count(a => a.Action == AuditActions.DeviceCertificationEnded && a.Subject == AuditSubjects.Device(device.Id)).ShouldBe(1);
-        (await data.DbAsync(db => db.OutboxMessages.CountAsync(m => m.Kind == "certificate.revoked.device-certification" && m.Recipient == holder.Email))).ShouldBe(1);
+        (await data.DbAsync(db => db.OutboxMessages.CountAsync(m => m.Kind == "certificate.revoked." + DeviceCertificationExpiry.JobName && m.Recipient == holder.Email))).ShouldBe(1);
         (await data.AsAsync<DeviceCertificationService, IReadOnlyList<DeviceEndingSoon>>(representative, s => s.EndingSoonAsync())).ShouldBeEmpty();
 
         // The CA no longer says QSCD for a key on that device, whatever the certification date would say.

@@ -46,8 +46,12 @@ public sealed class PasswordRevocationTests(RevocationPortals portals) : IClassF
 
         password.Length.ShouldBe(RevocationPasswords.GeneratedLength);
         password.ShouldAllBe(c => RevocationPasswords.Alphabet.Contains(c));
-        password.ShouldNotContain("0");
-        password.ShouldNotContain("l");
+        // Only the alphabet without look-alikes (Shouldly compares strings case-insensitively unless told otherwise).
+        password.ShouldAllBe(c => RevocationPasswords.Alphabet.Contains(c));
+        foreach (var lookalike in "0O1lI")
+        {
+            RevocationPasswords.Alphabet.ShouldNotContain(lookalike.ToString(), Case.Sensitive);
+        }
         hash.ShouldNotContain(password);
         hash.Length.ShouldBeLessThanOrEqualTo(Certificate.PasswordHashMaxLength);
         RevocationPasswords.Hash(password).ShouldNotBe(hash, "a random salt per hash");
