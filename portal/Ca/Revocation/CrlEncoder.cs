@@ -25,7 +25,8 @@ public static class CrlEncoder
         ArgumentNullException.ThrowIfNull(entries);
         var hash = CaKeyFacts.HashFor(ca.Certificate);
         var algorithm = ca.Signer.GetSignatureAlgorithmIdentifier(hash);
-        var tbs = new AsnWriter(AsnEncodingRules.DER);
+        // AsnWriter grows its buffer a kilobyte at a time: a CRL of 100,000 entries needs its size up front (~50 bytes an entry).
+        var tbs = new AsnWriter(AsnEncodingRules.DER, initialCapacity: 1024 + (entries.TryGetNonEnumeratedCount(out var count) ? count * 56 : 64 * 1024));
         using (tbs.PushSequence())
         {
             tbs.WriteInteger(1); // v2

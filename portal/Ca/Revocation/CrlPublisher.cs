@@ -82,7 +82,7 @@ public sealed partial class CrlPublisher(
                 var nextUpdate = thisUpdate + Pki.CrlValidity;
                 var number = (previous ?? 0) + 1;
                 var der = CrlEncoder.Encode(ca, number, thisUpdate, nextUpdate,
-                    entries.Select(e => new CrlEntry(e.SerialNumber, e.RevokedAtUtc ?? thisUpdate.UtcDateTime, e.RevocationReason, e.InvalidityDateUtc)));
+                    entries.ConvertAll(e => new CrlEntry(e.SerialNumber, e.RevokedAtUtc ?? thisUpdate.UtcDateTime, e.RevocationReason, e.InvalidityDateUtc)));
                 var published = new PublishedCrl(caName, number, thisUpdate.UtcDateTime, nextUpdate.UtcDateTime, der);
                 if (await TryStoreAsync(db, previous, published, cancellationToken).ConfigureAwait(false))
                 {
