@@ -15,6 +15,7 @@ namespace Qtsp.Portal.Tests.Pki;
 /// Revocation as relying parties see it, on a real portal (CA keys in SoftHSM2, PostgreSQL): the OCSP responder answers
 /// from the registry at once, the CRL follows within seconds, and openssl — not this code — judges both.
 /// </summary>
+[Collection(PkiResponders.Name)]
 public sealed class RevocationPublicationTests(PkiPortal portal) : IClassFixture<PkiPortal>
 {
     [Fact]
