@@ -68,6 +68,27 @@ public sealed class PkiOptions
     public const string Section = "Pki";
 
     public Uri PublicBaseUrl { get; set; } = new("http://127.0.0.1:5180");
+
+    /// <summary>A CRL's nextUpdate is this long after its thisUpdate.</summary>
+    public TimeSpan CrlValidity { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The scheduled refresh publishes a new CRL when less than this is left until its nextUpdate.</summary>
+    public TimeSpan CrlRefreshBefore { get; set; } = TimeSpan.FromHours(12);
+
+    /// <summary>How often every instance looks (under the job lease) for CRLs due for a refresh.</summary>
+    public TimeSpan CrlCheckInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The longest max-age a CRL is served with (never beyond its nextUpdate).</summary>
+    public TimeSpan CrlCacheMaxAge { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Validity of a delegated OCSP responder certificate.</summary>
+    public TimeSpan OcspResponderValidity { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>A responder certificate with less than this left is replaced by a new key and certificate.</summary>
+    public TimeSpan OcspResponderRenewBefore { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>An OCSP response's nextUpdate is this long after its thisUpdate (the answer itself is read live).</summary>
+    public TimeSpan OcspResponseValidity { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 public enum CaKeyType

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Qtsp.Portal.Ca.Revocation;
 using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Jobs;
 
 namespace Qtsp.Portal.Ca;
 
@@ -23,7 +25,12 @@ public static class EmbeddedCaSetup
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<EmbeddedCertificateAuthority>>()));
         services.AddSingleton<ICertificateAuthority>(provider => provider.GetRequiredService<EmbeddedCertificateAuthority>());
-        services.TryAddSingleton<IRevocationPublisher, NoRevocationPublisher>();
+        // The CRL publisher takes the no-op's place: revocations wake it, and it refreshes CRLs before their nextUpdate.
+        services.TryAddSingleton<JobLeases>();
+        services.AddSingleton<CrlPublisher>();
+        services.AddSingleton<IRevocationPublisher>(provider => provider.GetRequiredService<CrlPublisher>());
+        services.AddHostedService(provider => provider.GetRequiredService<CrlPublisher>());
+        services.AddSingleton<OcspResponder>();
         return services;
     }
 }

@@ -35,6 +35,15 @@ public sealed partial class EmbeddedCertificateAuthority(
         return new[] { hierarchy.Root, hierarchy.Qualified, hierarchy.Commercial }.ToDictionary(ca => ca.Name, ca => ca.Certificate.RawData, StringComparer.Ordinal);
     }
 
+    /// <summary>The CAs (for CRLs and OCSP) and the token holding their keys, once started.</summary>
+    internal async Task<(CaHierarchy Hierarchy, CaToken Token)> GetSigningAsync(CancellationToken cancellationToken = default)
+    {
+        var started = await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        return (started.Hierarchy, started.Token);
+    }
+
+    internal CaOptions Options => options;
+
     private async Task<Started> EnsureStartedAsync(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _started) is { } started)

@@ -133,6 +133,47 @@ internal sealed class CaToken : IDisposable
         return new TokenKey(this, privateHandle, type, publicKey);
     }
 
+    /// <summary>The CKA_IDs of the private keys whose id starts with <paramref name="prefix"/> (the OCSP responder keys of a CA).</summary>
+    public IReadOnlyList<byte[]> FindKeyIds(byte[] prefix)
+    {
+        var keys = _loginSession.FindAllObjects([CaPkcs11Library.Attribute(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)]);
+        return keys.Select(k => _loginSession.GetAttributeValue(k, [CKA.CKA_ID])[0].GetValueAsByteArray() ?? [])
+            .Where(id => id.AsSpan().StartsWith(prefix))
+            .ToList();
+    }
+
+    /// <summary>The DER of the X.509 certificate object with CKA_ID <paramref name="id"/>, or null.</summary>
+    public byte[]? FindCertificate(byte[] id)
+    {
+        var found = _loginSession.FindAllObjects([CaPkcs11Library.Attribute(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), CaPkcs11Library.Attribute(CKA.CKA_ID, id)]);
+        return found.Count == 0 ? null : _loginSession.GetAttributeValue(found[0], [CKA.CKA_VALUE])[0].GetValueAsByteArray();
+    }
+
+    /// <summary>Stores a (public) certificate on the token next to its key, under the key's CKA_ID.</summary>
+    public void StoreCertificate(byte[] id, string label, X509Certificate2 certificate)
+    {
+        _loginSession.CreateObject(
+        [
+            CaPkcs11Library.Attribute(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE),
+            CaPkcs11Library.Factories.ObjectAttributeFactory.Create(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
+            CaPkcs11Library.Attribute(CKA.CKA_TOKEN, true),
+            CaPkcs11Library.Attribute(CKA.CKA_PRIVATE, false),
+            CaPkcs11Library.Attribute(CKA.CKA_ID, id),
+            CaPkcs11Library.Attribute(CKA.CKA_LABEL, label),
+            CaPkcs11Library.Attribute(CKA.CKA_SUBJECT, certificate.SubjectName.RawData),
+            CaPkcs11Library.Attribute(CKA.CKA_VALUE, certificate.RawData),
+        ]);
+    }
+
+    /// <summary>Destroys every object (keys, certificate) with CKA_ID <paramref name="id"/>.</summary>
+    public void DestroyObjects(byte[] id)
+    {
+        foreach (var handle in _loginSession.FindAllObjects([CaPkcs11Library.Attribute(CKA.CKA_ID, id)]))
+        {
+            _loginSession.DestroyObject(handle);
+        }
+    }
+
     public byte[] Sign(IObjectHandle privateKey, CKM mechanism, byte[] data)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
