@@ -86,6 +86,10 @@ internal sealed class TokenHub(
     public Task<AgentResult<ChallengeSigned>> SignChallenge(ChallengeSignature command) =>
         RunAsync(command.DeviceId, null, (target, scope) => ChallengeOperations.Sign(target, command, scope), publish: Publish.OnFailure);
 
+    /// <summary>Signs a portal document (renewal application, binding cancellation) as detached CMS; the area's PIN is proven every time.</summary>
+    public Task<AgentResult<DocumentSigned>> SignDocument(DocumentSignature command) =>
+        RunAsync(command.DeviceId, null, (target, scope) => DocumentOperations.Sign(target, command, scope, time), publish: Publish.OnFailure);
+
     public bool CancelOperation(string operationId) => runner.Cancel(operationId);
 
     /// <summary>A page closed (or its portal session ended and it closed the link): its logins end with it.</summary>

@@ -25,6 +25,7 @@ public static class AgentHubContract
     public const string RenameToken = nameof(RenameToken);
     public const string PrepareComplaint = nameof(PrepareComplaint);
     public const string SignChallenge = nameof(SignChallenge);
+    public const string SignDocument = nameof(SignDocument);
     public const string CancelOperation = nameof(CancelOperation);
 
     // agent → client (the hub's typed client, ITokenClient)

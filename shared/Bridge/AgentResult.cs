@@ -57,6 +57,9 @@ public enum AgentErrorCode
 
     /// <summary>A renewal names a key that is not in the area, or has no certificate there to renew (or one for another key).</summary>
     RenewedKeyNotFound,
+
+    /// <summary>A document signature names a key that is not in the area, or has no certificate there that is its own and valid now (missing, expired or not yet valid, for another key).</summary>
+    SigningKeyNotFound,
 }
 
 /// <param name="Code">What went wrong.</param>

@@ -123,6 +123,46 @@ public sealed record ChallengeSigned(byte[] Signature, string SignatureAlgorithm
         [.. System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(origin)), .. System.Security.Cryptography.SHA256.HashData(nonce)];
 }
 
+/// <summary>
+/// Signs a document the portal prepared (a renewal application, a binding cancellation) as a detached CMS SignedData
+/// (SHA-256, signed attributes with the content type and signing time, the signer's certificate included) with the key
+/// <see cref="CertificateIdHex"/> names in <see cref="Area"/>, proven by <see cref="Pin"/> (the area's own: PIN for the
+/// standard area, QPIN for the qualified one). The agent signs only such documents, no arbitrary bytes:
+/// <see cref="Document"/> is UTF-8 text of at most <see cref="MaxDocumentLength"/> bytes whose first line is
+/// <c>QTSP-DOCUMENT/1 &lt;type&gt;</c>, the type being <see cref="DocumentType"/> and one of <see cref="DocumentTypes"/>.
+/// The key needs its certificate under the same CKA_ID, valid now and certified for digitalSignature or nonRepudiation;
+/// never the CA's service key. <see cref="ServiceKeyPublicKey"/> (optional, as in <see cref="KeyRequestCommand"/>) is the
+/// service key the CA registered for the device: a key or certificate with that public key is refused too.
+/// </summary>
+public sealed record DocumentSignature(
+    string DeviceId,
+    AreaKind Area,
+    string CertificateIdHex,
+    byte[] Document,
+    string DocumentType,
+    int[] Pin,
+    bool ConfirmFinalTry,
+    byte[]? ServiceKeyPublicKey = null)
+{
+    public const int MaxDocumentLength = 64 * 1024;
+
+    /// <summary>The first line's marker, followed by one space and the type.</summary>
+    public const string HeaderPrefix = "QTSP-DOCUMENT/1 ";
+
+    public const string RenewalApplication = "renewal-application";
+    public const string BindingCancellation = "binding-cancellation";
+
+    /// <summary>The only document types the agent signs.</summary>
+    public static IReadOnlyList<string> DocumentTypes { get; } = [RenewalApplication, BindingCancellation];
+
+    /// <summary>The header line a document of <paramref name="type"/> starts with (followed by a line feed).</summary>
+    public static string Header(string type) => HeaderPrefix + type;
+}
+
+/// <param name="Cms">DER ContentInfo of a detached SignedData (the document itself is not inside).</param>
+/// <param name="SignerCertificateSha256">SHA-256 of the signer's certificate (DER), upper-case hex.</param>
+public sealed record DocumentSigned(byte[] Cms, string SignerCertificateSha256);
+
 [JsonConverter(typeof(JsonStringEnumConverter<CapacityIssue>))]
 public enum CapacityIssue
 {

@@ -39,14 +39,24 @@ internal sealed class TokenSigner(Pkcs11Session session, ulong privateKey, CKK k
 
     public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm)
     {
-        var digest = Hash(data, hashAlgorithm);
-        if (IsRsa)
+        var signature = SignDigest(Hash(data, hashAlgorithm), hashAlgorithm);
+        return IsRsa ? signature : EcdsaSignatureEncoding.ToDer(signature);
+    }
+
+    /// <summary>
+    /// Signs a digest the host computed: PKCS#1 v1.5 over its DigestInfo for RSA, ECDSA as the token returns it (r||s,
+    /// IEEE P1363) for EC. Callers that want DER re-encode with <see cref="EcdsaSignatureEncoding"/>.
+    /// </summary>
+    public byte[] SignDigest(byte[] digest, HashAlgorithmName hashAlgorithm)
+    {
+        if (digest.Length != Hash([], hashAlgorithm).Length)
         {
-            return session.Sign(CKM.CKM_RSA_PKCS, privateKey, DigestInfo(digest, hashAlgorithm), perSignaturePin?.Utf8);
+            throw new CryptographicException("The digest does not fit its hash algorithm.");
         }
 
-        var raw = session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin?.Utf8);
-        return EcdsaSignatureEncoding.ToDer(raw);
+        return IsRsa
+            ? session.Sign(CKM.CKM_RSA_PKCS, privateKey, DigestInfo(digest, hashAlgorithm), perSignaturePin?.Utf8)
+            : session.Sign(CKM.CKM_ECDSA, privateKey, digest, perSignaturePin?.Utf8);
     }
 
     private string SignatureOid(HashAlgorithmName hash) => (IsRsa, hash.Name) switch
