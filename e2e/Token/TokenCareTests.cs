@@ -279,7 +279,14 @@ public sealed class TokenCareTests(BrowserFixture browser)
 
         await page.Page.Locator("[data-testid=action-complaint]").ClickAsync();
         await page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Pokračovat" }).ClickAsync();
+
+        // Before the wipe the holder is offered to revoke the valid certificate the CA issued for the device: revoked here.
+        var offer = page.Page.Locator("[data-testid=complaint-revocation-dialog]");
+        await Assertions.Expect(offer.Locator("[data-testid=complaint-certificate]")).ToHaveCountAsync(1);
+        await offer.Locator("[data-testid=revoke-password] input, input[data-testid=revoke-password]").First.FillAsync(product.Accounts.Holder.Password);
+        await offer.Locator("[data-testid=revoke-confirm]").ClickAsync();
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("puk", DemoDevice.Puk), ("qualifiedPin", DemoDevice.QPin), ("qualifiedPuk", DemoDevice.QPuk));
+        (await product.AuditAsync("certificate.revoked")).ShouldHaveSingleItem().Actor.ShouldBe(product.Accounts.Holder.UserName);
 
         await page.Page.WaitForURLAsync("**/token/complaint**");
         await Assertions.Expect(page.Page.Locator("[data-testid=complaint-model]")).ToHaveTextAsync("SafeNet eToken 5110 CC");
