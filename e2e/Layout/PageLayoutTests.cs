@@ -16,7 +16,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
     private static readonly string[] Cultures = ["cs", "en"];
 
     /// <summary>Pages rendered on the server without a circuit (they post forms that change the sign-in).</summary>
-    private static readonly string[] StaticPages = ["/account", "/account/login", "/not-found"];
+    private static readonly string[] StaticPages = ["/account", "/account/login", "/not-found", "/revoke"];
 
     [Fact]
     public async Task Every_page_of_every_role_fits_a_narrow_window_in_both_languages()
@@ -25,7 +25,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
         var views = new List<string>();
 
         var anonymous = await browser.NewPageAsync();
-        foreach (var path in new[] { "/account/login", "/not-found" })
+        foreach (var path in new[] { "/account/login", "/not-found", "/revoke" })
         {
             views.AddRange(await CheckAsync(anonymous, product, "anonymous", path, signedIn: false));
         }
