@@ -10,6 +10,12 @@ public static class PortalSignIn
     public static Task WaitForInteractiveAsync(this IPage page) =>
         page.Locator("main[data-interactive=true]").WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
 
+    /// <summary>The input of a MudBlazor field, whether its data-testid sits on the input itself or on the field's wrapper.</summary>
+    public static ILocator FieldInput(this ILocator scope, string testId) => scope.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    /// <inheritdoc cref="FieldInput(ILocator, string)"/>
+    public static ILocator FieldInput(this IPage page, string testId) => page.Locator("body").FieldInput(testId);
+
     /// <summary>Opens a page of the portal and waits until it is interactive.</summary>
     public static async Task OpenAsync(this IPage page, ProductUnderTest product, string path)
     {

@@ -34,16 +34,16 @@ public sealed class CertificateLifecycleTests(BrowserFixture browser)
         var operatorPage = await browser.NewPageAsync();
         await operatorPage.SignInAsync(product, product.Accounts.RaOperator, "/registration");
         await operatorPage.OpenAsync(product, "/registration");
-        await Input(operatorPage, "registration-number").FillAsync(number);
+        await operatorPage.FieldInput("registration-number").FillAsync(number);
         await operatorPage.Locator("[data-testid=registration-find]").ClickAsync();
         await Assertions.Expect(operatorPage.Locator("[data-testid=registration-request]")).ToHaveAttributeAsync("data-status", "Submitted");
-        await Input(operatorPage, "identity-document-number").FillAsync("204857163");
-        var validUntil = Input(operatorPage, "identity-valid-until");
+        await operatorPage.FieldInput("identity-document-number").FillAsync("204857163");
+        var validUntil = operatorPage.FieldInput("identity-valid-until");
         await validUntil.FillAsync(DateTime.Today.AddYears(5).ToString("dd.MM.yyyy", System.Globalization.CultureInfo.InvariantCulture));
         await validUntil.PressAsync("Tab");
         foreach (var check in new[] { "identity-check-photo", "identity-check-genuine", "identity-check-data" })
         {
-            await Input(operatorPage, check).CheckAsync();
+            await operatorPage.FieldInput(check).CheckAsync();
         }
 
         await Screenshots.TakeAsync(operatorPage, "lifecycle-registration-found");
@@ -131,9 +131,6 @@ public sealed class CertificateLifecycleTests(BrowserFixture browser)
         (await product.AuditAsync("request.submitted")).ShouldBeEmpty();
         (await product.AuditAsync("request.refused")).Count.ShouldBe(2);
     }
-
-    /// <summary>The input of a MudBlazor field, whether the marker sits on the input itself or on its wrapper.</summary>
-    private static ILocator Input(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
 
     private static async Task RefusedAsync(TokenPage page, DemoDevice demo, string reason)
     {

@@ -35,7 +35,7 @@ public sealed class RevocationStatusTests(BrowserFixture browser)
         await page.Locator("[data-testid=revoke]").ClickAsync();
         await page.Locator("[data-testid=revoke-reason]").ClickAsync();
         await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = PortalTexts.Czech("Certificates.Reason.KeyCompromise") }).First.ClickAsync();
-        await page.Locator("[data-testid=revoke-password] input, input[data-testid=revoke-password]").First.FillAsync(product.Accounts.Holder.Password);
+        await page.FieldInput("revoke-password").FillAsync(product.Accounts.Holder.Password);
         await page.Locator("[data-testid=revoke-confirm]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=revoked-at]")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 15_000 });
 

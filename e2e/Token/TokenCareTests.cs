@@ -283,7 +283,7 @@ public sealed class TokenCareTests(BrowserFixture browser)
         // Before the wipe the holder is offered to revoke the valid certificate the CA issued for the device: revoked here.
         var offer = page.Page.Locator("[data-testid=complaint-revocation-dialog]");
         await Assertions.Expect(offer.Locator("[data-testid=complaint-certificate]")).ToHaveCountAsync(1);
-        await offer.Locator("[data-testid=revoke-password] input, input[data-testid=revoke-password]").First.FillAsync(product.Accounts.Holder.Password);
+        await offer.FieldInput("revoke-password").FillAsync(product.Accounts.Holder.Password);
         await offer.Locator("[data-testid=revoke-confirm]").ClickAsync();
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("puk", DemoDevice.Puk), ("qualifiedPin", DemoDevice.QPin), ("qualifiedPuk", DemoDevice.QPuk));
         (await product.AuditAsync("certificate.revoked")).ShouldHaveSingleItem().Actor.ShouldBe(product.Accounts.Holder.UserName);

@@ -13,6 +13,7 @@ public sealed partial class IssuanceProtocolPage
     private CertificateDetails? _read;
     private string? _requestNumber;
     private string? _issuerName;
+    private string? _subjectSerialNumber;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -22,16 +23,11 @@ public sealed partial class IssuanceProtocolPage
         {
             using var certificate = CertificateDetails.Load(_detail!.Certificate.Der);
             _issuerName = certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: true);
+            _subjectSerialNumber = Requests.IssuanceSubjects.SerialNumberOf(certificate);
         }
 
         _requestNumber = _detail is null ? null : await LoadAsync(() => Certificates.RequestNumberAsync(Id));
     }
-
-    /// <summary>The subject's serialNumber attribute (EN 319 412-1 semantics identifier), when it has one.</summary>
-    private static string? SubjectSerialNumber(CertificateDetails read) =>
-        read.Subject.Split(", ").Select(part => part.Trim()).FirstOrDefault(part => part.StartsWith("SERIALNUMBER=", StringComparison.OrdinalIgnoreCase)) is { } attribute
-            ? attribute["SERIALNUMBER=".Length..]
-            : null;
 
     private async Task PrintAsync() => await JS.InvokeVoidAsync("print");
 }

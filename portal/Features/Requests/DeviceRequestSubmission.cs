@@ -208,10 +208,7 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
     private static string? SubjectSerialNumber(Certificate renewed)
     {
         using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(renewed.Der);
-        return certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-            .Where(n => n.GetSingleElementType().Value == "2.5.4.5")
-            .Select(n => n.GetSingleElementValue())
-            .FirstOrDefault();
+        return IssuanceSubjects.SerialNumberOf(certificate);
     }
 
     private async Task<DeviceRequestRefusal?> RefusalAsync(PortalDbContext db, DeviceRequest request, RequestCheck check, Applicant? applicant, SecureDevice? device)

@@ -31,6 +31,16 @@ public static class IssuanceSubjects
         return string.IsNullOrEmpty(personal) ? null : $"PNO{Country}-{personal.ToUpperInvariant()}";
     }
 
+    /// <summary>A certificate's subject serialNumber attribute (2.5.4.5), when it has one: the person's semantics identifier.</summary>
+    public static string? SerialNumberOf(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return certificate.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(n => n.GetSingleElementType().Value == "2.5.4.5")
+            .Select(n => n.GetSingleElementValue())
+            .FirstOrDefault();
+    }
+
     /// <summary>The identifier an identity document gives (EN 319 412-1: IDC for identity cards, PAS for passports).</summary>
     public static string FromDocument(IdentityDocumentType type, string country, string number) =>
         $"{(type == IdentityDocumentType.Passport ? "PAS" : "IDC")}{country.ToUpperInvariant()}-{number.ToUpperInvariant()}";
