@@ -44,40 +44,31 @@ public sealed partial class DeviceCertificationExpiry(
     public const string Revoker = "ca:device-certification-expiry";
 
     /// <summary>One run, if this instance gets the lease; null when another instance holds it.</summary>
-    public async Task<CertificationExpiryRun?> RunAsync(CancellationToken cancellationToken = default)
+    public Task<CertificationExpiryRun?> RunAsync(CancellationToken cancellationToken = default) =>
+        leases.RunHoldingAsync(JobName, TimeSpan.FromMinutes(10), RunHeldAsync, cancellationToken);
+
+    private async Task<CertificationExpiryRun> RunHeldAsync(CancellationToken cancellationToken)
     {
-        if (await leases.TryAcquireAsync(JobName, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false) is null)
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), portalTime.Zone).DateTime);
+        var due = await data.RunAsync(db => db.SecureDevices.AsNoTracking()
+            .Where(d => d.QscdEndedAtUtc == null && d.QscdCertifiedUntil != null && d.QscdCertifiedUntil < today)
+            .Select(d => d.Id)
+            .ToListAsync(cancellationToken)).ConfigureAwait(false);
+        var revoked = 0;
+        var devices = 0;
+        foreach (var deviceId in due)
         {
-            return null;
+            var (claimed, count) = await EndAsync(deviceId, cancellationToken).ConfigureAwait(false);
+            devices += claimed ? 1 : 0;
+            revoked += count;
         }
 
-        try
+        if (devices > 0)
         {
-            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), portalTime.Zone).DateTime);
-            var due = await data.RunAsync(db => db.SecureDevices.AsNoTracking()
-                .Where(d => d.QscdEndedAtUtc == null && d.QscdCertifiedUntil != null && d.QscdCertifiedUntil < today)
-                .Select(d => d.Id)
-                .ToListAsync(cancellationToken)).ConfigureAwait(false);
-            var revoked = 0;
-            var devices = 0;
-            foreach (var deviceId in due)
-            {
-                var (claimed, count) = await EndAsync(deviceId, cancellationToken).ConfigureAwait(false);
-                devices += claimed ? 1 : 0;
-                revoked += count;
-            }
-
-            if (devices > 0)
-            {
-                LogEnded(logger, devices, revoked);
-            }
-
-            return new CertificationExpiryRun(devices, revoked);
+            LogEnded(logger, devices, revoked);
         }
-        finally
-        {
-            await leases.ReleaseAsync(JobName, CancellationToken.None).ConfigureAwait(false);
-        }
+
+        return new CertificationExpiryRun(devices, revoked);
     }
 
     /// <summary>
@@ -132,34 +123,13 @@ public sealed partial class DeviceCertificationExpiry(
 }
 
 /// <summary>Runs <see cref="DeviceCertificationExpiry"/> on every instance at <see cref="DeviceOptions.ExpiryCheckInterval"/>; the lease decides who works.</summary>
-public sealed partial class DeviceCertificationExpiryJob(IServiceScopeFactory scopes, IOptions<DeviceOptions> options, TimeProvider time, ILogger<DeviceCertificationExpiryJob> logger)
-    : BackgroundService
+public sealed class DeviceCertificationExpiryJob(IServiceScopeFactory scopes, IOptions<DeviceOptions> options, TimeProvider time, ILogger<DeviceCertificationExpiryJob> logger)
+    : PeriodicJob<DeviceCertificationExpiry>(scopes, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DeviceCertificationExpiry>().RunAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogFailed(logger, exception); // the next run tries again; nothing was half-done (one transaction per device)
-            }
+    protected override string Name => DeviceCertificationExpiry.JobName;
 
-            try
-            {
-                await Task.Delay(options.Value.ExpiryCheckInterval, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.ExpiryCheckInterval;
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The device certification expiry job failed; it runs again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
+    // Nothing is half-done by a failed pass: one transaction per device.
+    protected override Task RunPassAsync(DeviceCertificationExpiry pass, CancellationToken cancellationToken) => pass.RunAsync(cancellationToken);
 }

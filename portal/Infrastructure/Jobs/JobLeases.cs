@@ -51,6 +51,28 @@ public sealed class JobLeases(IDbContextFactory<PortalDbContext> factory, TimePr
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> while holding the lease on <paramref name="job"/> and gives it back afterwards; null
+    /// (nothing run) while another instance holds it.
+    /// </summary>
+    public async Task<T?> RunHoldingAsync<T>(string job, TimeSpan duration, Func<CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+        where T : class
+    {
+        if (await TryAcquireAsync(job, duration, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await work(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ReleaseAsync(job, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Gives the lease back early (the work is done), so the next run anywhere need not wait for it to expire.</summary>
     public async Task ReleaseAsync(string job, CancellationToken cancellationToken = default)
     {
