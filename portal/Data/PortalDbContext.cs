@@ -47,6 +47,12 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<ExpiryReminder> ExpiryReminders => Set<ExpiryReminder>();
+
+    public DbSet<RenewalLink> RenewalLinks => Set<RenewalLink>();
+
+    public DbSet<ExpiryDigest> ExpiryDigests => Set<ExpiryDigest>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -139,6 +145,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             Enum(certificate.Property(c => c.RevocationReason));
             certificate.Property(c => c.RevocationPasswordHash).HasMaxLength(Certificate.PasswordHashMaxLength);
             certificate.HasIndex(c => new { c.Status, c.RevokedAtUtc });
+            // The expiry reminders look for valid certificates ending within a window.
+            certificate.HasIndex(c => new { c.Status, c.NotAfterUtc });
             Enum(certificate.Property(c => c.Type));
             Enum(certificate.Property(c => c.Status));
             certificate.HasOne(c => c.Device).WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Restrict);
@@ -238,6 +246,32 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
         {
             key.ToTable("DataProtectionKeys");
             key.Property(k => k.FriendlyName).HasMaxLength(256);
+        });
+
+        builder.Entity<ExpiryReminder>(reminder =>
+        {
+            reminder.ToTable("ExpiryReminders");
+            reminder.HasOne<Certificate>().WithMany().HasForeignKey(r => r.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            reminder.HasIndex(r => new { r.CertificateId, r.ThresholdDays }).IsUnique();
+        });
+
+        builder.Entity<RenewalLink>(link =>
+        {
+            link.ToTable("RenewalLinks");
+            link.Property(l => l.TokenHash).HasMaxLength(RenewalLink.TokenHashLength);
+            link.Property(l => l.UsedBy).HasMaxLength(256);
+            link.HasOne<Certificate>().WithMany().HasForeignKey(l => l.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            link.HasOne<Applicant>().WithMany().HasForeignKey(l => l.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            link.HasIndex(l => l.TokenHash).IsUnique();
+            link.HasIndex(l => l.CertificateId);
+            link.HasIndex(l => l.ApplicantId);
+        });
+
+        builder.Entity<ExpiryDigest>(digest =>
+        {
+            digest.ToTable("ExpiryDigests");
+            digest.HasOne<PortalUser>().WithMany().HasForeignKey(d => d.RepresentativeUserId).OnDelete(DeleteBehavior.Restrict);
+            digest.HasIndex(d => new { d.RepresentativeUserId, d.WeekOf }).IsUnique();
         });
     }
 

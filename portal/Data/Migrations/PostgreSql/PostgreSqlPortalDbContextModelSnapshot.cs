@@ -382,6 +382,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("Issuer", "SerialNumber")
                         .IsUnique();
 
+                    b.HasIndex("Status", "NotAfterUtc");
+
                     b.HasIndex("Status", "RevokedAtUtc");
 
                     b.ToTable("Certificates", (string)null);
@@ -587,6 +589,60 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("DeviceId", "CreatedAtUtc");
 
                     b.ToTable("DeviceBindings", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryDigest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Certificates")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RepresentativeUserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("SentAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateOnly>("WeekOf")
+                        .HasColumnType("date");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RepresentativeUserId", "WeekOf")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryDigests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryReminder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("CertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("SentAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ThresholdDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateId", "ThresholdDays")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryReminders", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
@@ -853,6 +909,50 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("CertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("UsedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UsedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("RenewalLinks", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SecureDevice", b =>
                 {
                     b.Property<long>("Id")
@@ -1102,6 +1202,24 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Navigation("Device");
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryDigest", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("RepresentativeUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryReminder", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
                 {
                     b.HasOne("Qtsp.Portal.Data.CertificateRequest", "Request")
@@ -1128,6 +1246,21 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Navigation("Applicant");
 
                     b.Navigation("Organisation");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>

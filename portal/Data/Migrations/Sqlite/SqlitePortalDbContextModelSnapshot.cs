@@ -364,6 +364,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("Issuer", "SerialNumber")
                         .IsUnique();
 
+                    b.HasIndex("Status", "NotAfterUtc");
+
                     b.HasIndex("Status", "RevokedAtUtc");
 
                     b.ToTable("Certificates", (string)null);
@@ -563,6 +565,56 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("DeviceId", "CreatedAtUtc");
 
                     b.ToTable("DeviceBindings", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryDigest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Certificates")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RepresentativeUserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("SentAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly>("WeekOf")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RepresentativeUserId", "WeekOf")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryDigests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryReminder", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("SentAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ThresholdDays")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateId", "ThresholdDays")
+                        .IsUnique();
+
+                    b.ToTable("ExpiryReminders", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
@@ -822,6 +874,48 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("UsedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UsedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("RenewalLinks", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SecureDevice", b =>
                 {
                     b.Property<long>("Id")
@@ -1066,6 +1160,24 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Navigation("Device");
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryDigest", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("RepresentativeUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.ExpiryReminder", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.IdentityCheck", b =>
                 {
                     b.HasOne("Qtsp.Portal.Data.CertificateRequest", "Request")
@@ -1092,6 +1204,21 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Navigation("Applicant");
 
                     b.Navigation("Organisation");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>
