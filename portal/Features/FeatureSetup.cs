@@ -6,6 +6,7 @@ using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Devices;
+using Qtsp.Portal.Features.Reminders;
 using Qtsp.Portal.Features.Requests;
 using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
@@ -51,6 +52,7 @@ public static class FeatureSetup
         services.AddScoped<DeviceCertificationExpiry>();
         services.AddScoped<DeviceCertificationService>();
         services.AddHostedService<DeviceCertificationExpiryJob>();
+        services.AddReminders(configuration);
         services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
@@ -80,6 +82,7 @@ public static class FeatureSetup
             await support.EndAsync().ConfigureAwait(false);
             return Results.LocalRedirect("/support");
         });
+        endpoints.MapRenewalLinks();
         return endpoints;
     }
 }

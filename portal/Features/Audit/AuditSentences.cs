@@ -62,6 +62,10 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.TokenObjectsDeleted] = "Audit.Event.TokenObjectsDeleted",
         [AuditActions.TokenComplaintPrepared] = "Audit.Event.TokenComplaintPrepared",
         [AuditActions.TokenRenamed] = "Audit.Event.TokenRenamed",
+        [AuditActions.ExpiryReminderSent] = "Audit.Event.ExpiryReminderSent",
+        [AuditActions.ExpiryDigestSent] = "Audit.Event.ExpiryDigestSent",
+        [AuditActions.RenewalLinkOpened] = "Audit.Event.RenewalLinkOpened",
+        [AuditActions.RenewalLinkRefused] = "Audit.Event.RenewalLinkRefused",
     };
 
     /// <summary>The applicant fields a change names, as their form labels.</summary>
@@ -135,6 +139,15 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
                 : "—",
         ],
         AuditActions.SupportPageViewed => [audit.Subject ?? ""],
+        AuditActions.ExpiryReminderSent => [Text(facts, "serial"), Number(facts, "days")],
+        AuditActions.ExpiryDigestSent => [Number(facts, "certificates")],
+        AuditActions.RenewalLinkOpened => [Text(facts, "serial")],
+        AuditActions.RenewalLinkRefused =>
+        [
+            Enum.TryParse<Reminders.RenewalLinkRefusal>(Text(facts, "reason"), out var linkRefusal) && Enum.IsDefined(linkRefusal)
+                ? l[$"Reminders.Link.{linkRefusal}"].Value
+                : "—",
+        ],
         AuditActions.TokenLogin or AuditActions.TokenPinChanged or AuditActions.TokenPinUnblocked or AuditActions.TokenRequestCreated
             or AuditActions.TokenCertificateInstalled or AuditActions.TokenPkcs12Imported or AuditActions.TokenObjectsDeleted
             or AuditActions.TokenComplaintPrepared or AuditActions.TokenRenamed =>

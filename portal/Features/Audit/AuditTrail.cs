@@ -134,6 +134,10 @@ public static class AuditActions
     public const string TokenObjectsDeleted = "token.objects.deleted";
     public const string TokenComplaintPrepared = "token.complaint.prepared";
     public const string TokenRenamed = "token.renamed";
+    public const string ExpiryReminderSent = "certificate.expiry-reminder-sent";
+    public const string ExpiryDigestSent = "certificate.expiry-digest-sent";
+    public const string RenewalLinkOpened = "certificate.renewal-link-opened";
+    public const string RenewalLinkRefused = "certificate.renewal-link-refused";
 }
 
 public static class AuditSubjects
