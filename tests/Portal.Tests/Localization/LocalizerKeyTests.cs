@@ -67,6 +67,10 @@ public sealed partial class LocalizerKeyTests
         ["Requests.Kind.{request.Kind}"] = Enum.GetNames<RequestKind>(),
         ["Requests.Status.{request.Status}"] = Enum.GetNames<RequestStatus>(),
         ["Support.EndReason.{end}"] = Enum.GetNames<SupportSessionEnd>(),
+        // Reminders: the certificate type in the mails, the renewal link's refusal page and audit sentence
+        ["Certificates.Type.{type}"] = Enum.GetNames<CertificateType>(),
+        ["Reminders.Link.{Known}"] = Enum.GetNames<Qtsp.Portal.Features.Reminders.RenewalLinkRefusal>(),
+        ["Reminders.Link.{linkRefusal}"] = Enum.GetNames<Qtsp.Portal.Features.Reminders.RenewalLinkRefusal>(),
     };
 
     [Fact]
