@@ -49,7 +49,7 @@ trap stop INT TERM EXIT
 # Jan Novák with his qualified certificate issued by that CA, a support user and an RA operator - and prints the
 # accounts' one-time passwords.
 (cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
-  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" \
+  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" "--Reminders:PortalUrl=$portal_url" \
   "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem" \
   "--Demo:HolderPublicKeyPath=$data/demo/holder.pub.pem" "--Demo:HolderCertificatePath=$data/demo/holder.cert.der") &
 pids+=($!)
