@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Infrastructure;
@@ -37,6 +38,12 @@ public sealed partial class DeviceCard
 
     [Inject]
     private CurrentActor Actors { get; set; } = default!;
+
+    [Inject]
+    private AgentBridge.AgentBridge Bridge { get; set; } = default!;
+
+    [Inject]
+    private SignedBindingCancellation BindingCancellation { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public DeviceSnapshot Device { get; set; } = default!;
@@ -175,5 +182,36 @@ public sealed partial class DeviceCard
         }
 
         return answer is not null;
+    }
+
+    /// <summary>
+    /// The holder cancels their binding to this device with a request signed on a token: the certificates of theirs on the
+    /// device are revoked with it. Any of their valid certificates on the attached devices may sign, this device's qualified first.
+    /// </summary>
+    private async Task CancelBindingAsync()
+    {
+        var registry = await Registry.ForDevicesAsync(Bridge.Devices);
+        var now = Clock.GetUtcNow();
+        var signers = Bridge.Devices
+            .SelectMany(d => d.Areas.SelectMany(a => a.Certificates.Select(c => new SigningCandidate(d, a, c))))
+            .Where(s => s.Certificate.HasPrivateKey && s.Certificate.NotBefore <= now && now < s.Certificate.NotAfter && registry.StatusOf(s.Certificate) == RegistryStatus.Known)
+            .OrderBy(s => s.Device.DeviceId == Device.DeviceId ? 0 : 1)
+            .ThenBy(s => s.Certificate.IsQualified ? 0 : 1)
+            .ToList();
+        var certificates = await BindingCancellation.CertificatesOnDeviceAsync(Device.SerialNumber);
+        var answer = await Dialogs.AskAsync<CancelBindingSignedDialog, BindingCancelledByHolder>(
+            L["Bindings.Signed.Title", Device.SerialNumber],
+            new DialogParameters<CancelBindingSignedDialog>
+            {
+                { d => d.DeviceSerial, Device.SerialNumber },
+                { d => d.Certificates, certificates },
+                { d => d.Signers, signers },
+            },
+            TokenDialogAnswers.Width(MaxWidth.Medium));
+        if (answer is not null)
+        {
+            Snackbar.Add(L["Bindings.Signed.Done", answer.DeviceSerial, answer.CertificatesRevoked], Severity.Success);
+            await RegistryChanged.InvokeAsync();
+        }
     }
 }
