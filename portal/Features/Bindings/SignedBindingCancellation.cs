@@ -57,7 +57,7 @@ public sealed class SignedBindingCancellation(
     public const string NotBound = "Bindings.Signed.NotBound";
     public const string Expired = "Bindings.Signed.Expired";
     public const string CertificatesChanged = "Bindings.Signed.CertificatesChanged";
-    public const string ReasonField = "Reason";
+    public const string ReasonField = "CancellationReason";
 
     /// <summary>How long a prepared request may wait for its signature.</summary>
     public static readonly TimeSpan DraftLifetime = TimeSpan.FromMinutes(15);

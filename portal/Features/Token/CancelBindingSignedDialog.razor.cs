@@ -33,8 +33,7 @@ public sealed partial class CancelBindingSignedDialog
     public string DeviceSerial { get; set; } = "";
 
     /// <summary>The holder's valid certificates on the device, revoked with the cancellation.</summary>
-    [Parameter, EditorRequired]
-    public IReadOnlyList<RevocableCertificate> Certificates { get; set; } = [];
+    private IReadOnlyList<RevocableCertificate> Certificates { get; set; } = [];
 
     /// <summary>The keys that can sign, best first.</summary>
     [Parameter, EditorRequired]
@@ -47,6 +46,8 @@ public sealed partial class CancelBindingSignedDialog
     private IReadOnlyList<FieldError> _errors = [];
     private string? _message;
     private bool _busy;
+
+    protected override async Task OnInitializedAsync() => Certificates = await Cancellation.CertificatesOnDeviceAsync(DeviceSerial);
 
     private async Task PrepareAsync()
     {

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Qtsp.Portal.Features.Account;
-using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Revocation;
 using Qtsp.Portal.Infrastructure;
@@ -41,9 +40,6 @@ public sealed partial class DeviceCard
 
     [Inject]
     private AgentBridge.AgentBridge Bridge { get; set; } = default!;
-
-    [Inject]
-    private SignedBindingCancellation BindingCancellation { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public DeviceSnapshot Device { get; set; } = default!;
@@ -166,14 +162,17 @@ public sealed partial class DeviceCard
             return true;
         }
 
-        var answer = await Dialogs.AskAsync<ComplaintRevocationDialog, ComplaintRevocationAnswer>(
+        var answer = await Dialogs.AskAsync<RevokeCertificatesDialog, CertificatesRevocationAnswer>(
             L["Revocation.Complaint.Title"],
-            new DialogParameters<ComplaintRevocationDialog>
+            new DialogParameters<RevokeCertificatesDialog>
             {
                 { d => d.Certificates, revocable },
-                { d => d.DeviceSerial, Device.SerialNumber },
+                { d => d.Intro, L["Revocation.Complaint.Intro"].Value },
                 { d => d.Confirmation, await Revocation.ConfirmationForAsync(actor) },
                 { d => d.Actor, actor },
+                { d => d.ConfirmText, L["Revocation.Complaint.Revoke"].Value },
+                { d => d.DeclineText, L["Revocation.Complaint.Decline"].Value },
+                { d => d.Declined, EventCallback.Factory.Create(this, () => Revocation.DeclineAsync(Device.SerialNumber, revocable)) },
             },
             TokenDialogAnswers.Width(MaxWidth.Small));
         if (answer?.Revoked == true)
@@ -198,13 +197,11 @@ public sealed partial class DeviceCard
             .OrderBy(s => s.Device.DeviceId == Device.DeviceId ? 0 : 1)
             .ThenBy(s => s.Certificate.IsQualified ? 0 : 1)
             .ToList();
-        var certificates = await BindingCancellation.CertificatesOnDeviceAsync(Device.SerialNumber);
         var answer = await Dialogs.AskAsync<CancelBindingSignedDialog, BindingCancelledByHolder>(
             L["Bindings.Signed.Title", Device.SerialNumber],
             new DialogParameters<CancelBindingSignedDialog>
             {
                 { d => d.DeviceSerial, Device.SerialNumber },
-                { d => d.Certificates, certificates },
                 { d => d.Signers, signers },
             },
             TokenDialogAnswers.Width(MaxWidth.Medium));
