@@ -52,4 +52,27 @@ public static class PkiChecks
         var offset = lines[extension + 1].Trim().Split(':')[0];
         return (await ProcessRunner.RunCheckedAsync("openssl", ["asn1parse", "-inform", "DER", "-in", derFile, "-strparse", offset])).Output;
     }
+
+    /// <summary>The issuing CA and root fetched through the AIA as PEM files, and the OCSP URL the certificate names.</summary>
+    public static async Task<FetchedChain> FetchChainAsync(X509Certificate2 leaf, string directory)
+    {
+        using var http = new HttpClient();
+        var aia = leaf.Extensions.OfType<X509AuthorityInformationAccessExtension>().Single();
+        using var issuing = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync(aia.EnumerateCAIssuersUris().Single()));
+        using var root = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync(CaIssuers(issuing)));
+        var chain = new FetchedChain(Path.Combine(directory, "leaf.pem"), Path.Combine(directory, "issuing.pem"), Path.Combine(directory, "root.pem"), Path.Combine(directory, "bundle.pem"),
+            aia.EnumerateOcspUris().Single());
+        await File.WriteAllTextAsync(chain.Leaf, leaf.ExportCertificatePem());
+        await File.WriteAllTextAsync(chain.Issuing, issuing.ExportCertificatePem());
+        await File.WriteAllTextAsync(chain.Root, root.ExportCertificatePem());
+        await File.WriteAllTextAsync(chain.Bundle, issuing.ExportCertificatePem() + "\n" + root.ExportCertificatePem());
+        return chain;
+    }
+
+    /// <summary>`openssl ocsp` for the chain's leaf at the URL its AIA names, the response verified against the chain.</summary>
+    public static async Task<string> OcspAsync(FetchedChain chain) =>
+        (await ProcessRunner.RunCheckedAsync("openssl", ["ocsp", "-issuer", chain.Issuing, "-cert", chain.Leaf, "-url", chain.OcspUrl, "-CAfile", chain.Bundle])).Combined;
 }
+
+/// <summary>PEM files of a certificate, its issuing CA, the root and a bundle of both CAs; the OCSP URL from the AIA.</summary>
+public sealed record FetchedChain(string Leaf, string Issuing, string Root, string Bundle, string OcspUrl);

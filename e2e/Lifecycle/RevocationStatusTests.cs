@@ -23,9 +23,9 @@ public sealed class RevocationStatusTests(BrowserFixture browser)
         var leafFile = Path.Combine(directory, "leaf.der");
         (await product.Demo!.Pkcs11ToolAsync(DemoDevice.QualifiedLabel, "--read-object", "--type", "cert", "--id", "01", "--output-file", leafFile)).ExitCode.ShouldBe(0);
         using var leaf = X509CertificateLoader.LoadCertificateFromFile(leafFile);
-        var chain = await ChainAsync(leaf, directory);
+        var chain = await PkiChecks.FetchChainAsync(leaf, directory);
 
-        (await OcspAsync(leaf, chain)).ShouldContain("leaf.pem: good");
+        (await PkiChecks.OcspAsync(chain)).ShouldContain("leaf.pem: good");
 
         var page = await browser.NewPageAsync();
         await page.SignInAsync(product, product.Accounts.Holder, "/certificates");
@@ -40,7 +40,7 @@ public sealed class RevocationStatusTests(BrowserFixture browser)
         await Assertions.Expect(page.Locator("[data-testid=revoked-at]")).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 15_000 });
 
         // OCSP answers from the registry: revoked, with its reason, at once.
-        var ocsp = await OcspAsync(leaf, chain);
+        var ocsp = await PkiChecks.OcspAsync(chain);
         ocsp.ShouldContain("leaf.pem: revoked");
         ocsp.ShouldContain("Reason: keyCompromise");
 
@@ -66,25 +66,4 @@ public sealed class RevocationStatusTests(BrowserFixture browser)
         verify.ExitCode.ShouldNotBe(0);
         verify.Combined.ShouldContain("certificate revoked");
     }
-
-    private sealed record Chain(string Leaf, string Issuing, string Root, string Bundle, string OcspUrl);
-
-    /// <summary>The issuing CA and root fetched through the AIA, as PEM files, and the OCSP URL the certificate names.</summary>
-    private static async Task<Chain> ChainAsync(X509Certificate2 leaf, string directory)
-    {
-        using var http = new HttpClient();
-        var aia = leaf.Extensions.OfType<X509AuthorityInformationAccessExtension>().Single();
-        var issuing = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync(aia.EnumerateCAIssuersUris().Single()));
-        var root = X509CertificateLoader.LoadCertificate(await http.GetByteArrayAsync(issuing.Extensions.OfType<X509AuthorityInformationAccessExtension>().Single().EnumerateCAIssuersUris().Single()));
-        var chain = new Chain(Path.Combine(directory, "leaf.pem"), Path.Combine(directory, "issuing.pem"), Path.Combine(directory, "root.pem"), Path.Combine(directory, "bundle.pem"),
-            aia.EnumerateOcspUris().Single());
-        await File.WriteAllTextAsync(chain.Leaf, leaf.ExportCertificatePem());
-        await File.WriteAllTextAsync(chain.Issuing, issuing.ExportCertificatePem());
-        await File.WriteAllTextAsync(chain.Root, root.ExportCertificatePem());
-        await File.WriteAllTextAsync(chain.Bundle, issuing.ExportCertificatePem() + "\n" + root.ExportCertificatePem());
-        return chain;
-    }
-
-    private static async Task<string> OcspAsync(X509Certificate2 leaf, Chain chain) =>
-        (await ProcessRunner.RunCheckedAsync("openssl", ["ocsp", "-issuer", chain.Issuing, "-cert", chain.Leaf, "-url", chain.OcspUrl, "-CAfile", chain.Bundle])).Combined;
 }

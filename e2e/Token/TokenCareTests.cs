@@ -281,8 +281,8 @@ public sealed class TokenCareTests(BrowserFixture browser)
         await page.Page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Pokračovat" }).ClickAsync();
 
         // Before the wipe the holder is offered to revoke the valid certificate the CA issued for the device: revoked here.
-        var offer = page.Page.Locator("[data-testid=complaint-revocation-dialog]");
-        await Assertions.Expect(offer.Locator("[data-testid=complaint-certificate]")).ToHaveCountAsync(1);
+        var offer = page.Page.Locator("[data-testid=revoke-certificates-dialog]");
+        await Assertions.Expect(offer.Locator("[data-testid=revoke-certificate]")).ToHaveCountAsync(1);
         await offer.FieldInput("revoke-password").FillAsync(product.Accounts.Holder.Password);
         await offer.Locator("[data-testid=revoke-confirm]").ClickAsync();
         await new SecretDialog(page.Page).SubmitAndCloseAsync(("pin", DemoDevice.Pin), ("puk", DemoDevice.Puk), ("qualifiedPin", DemoDevice.QPin), ("qualifiedPuk", DemoDevice.QPuk));

@@ -27,5 +27,11 @@ public sealed class DeviceBinding
 
     public string? CancellationReason { get; set; }
 
+    /// <summary>A holder's own cancellation: the request they signed on their token (UTF-8 text, as the portal prepared it).</summary>
+    public string? CancellationDocument { get; set; }
+
+    /// <summary>The detached CMS SignedData over <see cref="CancellationDocument"/>, kept as evidence.</summary>
+    public byte[]? CancellationSignature { get; set; }
+
     public bool IsActive => CancelledAtUtc is null;
 }

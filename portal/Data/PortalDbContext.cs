@@ -126,6 +126,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             binding.Property(b => b.CreatedBy).HasMaxLength(256);
             binding.Property(b => b.CancelledBy).HasMaxLength(256);
             binding.Property(b => b.CancellationReason).HasMaxLength(Applicant.ReasonMaxLength);
+            binding.Property(b => b.CancellationDocument).HasMaxLength(Qtsp.Shared.Bridge.DocumentSignature.MaxDocumentLength);
             binding.Ignore(b => b.IsActive);
             binding.HasOne(b => b.Device).WithMany().HasForeignKey(b => b.DeviceId).OnDelete(DeleteBehavior.Restrict);
             binding.HasOne(b => b.Applicant).WithMany().HasForeignKey(b => b.ApplicantId).OnDelete(DeleteBehavior.Restrict);

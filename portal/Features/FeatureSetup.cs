@@ -44,6 +44,8 @@ public static class FeatureSetup
         services.AddScoped<CertificateService>();
         services.AddScoped<DeviceCertificates>();
         services.AddScoped<BindingService>();
+        services.AddScoped<SignedBindingCancellation>();
+        services.AddScoped<SignedDocuments>();
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();
         services.AddScoped<RequestIssuance>();

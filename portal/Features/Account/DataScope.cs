@@ -63,7 +63,10 @@ public static class DataScope
         return bindings.Where(b => visible.Any(a => a.Id == b.ApplicantId));
     }
 
-    /// <summary>Bindings the actor may cancel: of the holder themselves, or of a representative's organisation's applicants.</summary>
+    /// <summary>
+    /// Bindings the actor may cancel by the portal's form: a representative's organisation's applicants'. A holder cancels
+    /// their own binding only with a request signed on the token (<c>SignedBindingCancellation</c>), never with the session alone.
+    /// </summary>
     public static IQueryable<DeviceBinding> CancellableBy(this IQueryable<DeviceBinding> bindings, IQueryable<Applicant> applicants, Actor actor)
     {
         if (actor.IsAdmin)
@@ -71,8 +74,12 @@ public static class DataScope
             return bindings;
         }
 
-        var mine = Owned(applicants, actor);
-        return bindings.Where(b => mine.Any(a => a.Id == b.ApplicantId));
+        if (!actor.IsRepresentative || actor.OrganisationId is not { } organisation)
+        {
+            return bindings.Where(b => false);
+        }
+
+        return bindings.Where(b => applicants.Any(a => a.Id == b.ApplicantId && a.OrganisationId == organisation));
     }
 
     /// <summary>The representative's organisation's applicants and the holder's own record.</summary>

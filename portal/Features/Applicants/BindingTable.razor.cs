@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Revocation;
+using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Features.Applicants;
@@ -15,6 +17,9 @@ public sealed partial class BindingTable
 
     [Inject]
     private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject]
+    private RevocationService Revocation { get; set; } = default!;
 
     [Parameter, EditorRequired]
     public IReadOnlyList<BindingSummary> Devices { get; set; } = [];
@@ -64,5 +69,31 @@ public sealed partial class BindingTable
         _devices = _devices.Select(d => d.BindingId == done.BindingId ? d with { CancelledAtUtc = done.CancelledAtUtc, CancelledBy = Actor?.AuditActor } : d).ToArray();
         Snackbar.Add(L["Bindings.Cancelled"], Severity.Success);
         await Cancelled.InvokeAsync(done);
+    }
+
+    /// <summary>The holder's valid certificates on the device are offered for revocation here; once they are revoked, the cancellation is offered.</summary>
+    private async Task RevokeFirstAsync(BindingSummary binding)
+    {
+        var certificates = await Revocation.RevocableOnBindingAsync(binding.BindingId);
+        if (certificates.Count > 0)
+        {
+            var answer = await Dialogs.AskAsync<RevokeCertificatesDialog, CertificatesRevocationAnswer>(
+                L["Bindings.RevokeFirstTitle", binding.Serial],
+                new DialogParameters<RevokeCertificatesDialog>
+                {
+                    { d => d.Certificates, certificates },
+                    { d => d.Intro, L["Bindings.RevokeFirstIntro", binding.Serial].Value },
+                    { d => d.Confirmation, Actor is null ? RevocationConfirmation.AuthenticatorCode : await Revocation.ConfirmationForAsync(Actor) },
+                    { d => d.Actor, Actor },
+                    { d => d.InitialReason, Data.RevocationReason.AffiliationChanged },
+                },
+                TokenDialogAnswers.Width(MaxWidth.Small));
+            if (answer?.Revoked != true)
+            {
+                return;
+            }
+        }
+
+        _devices = _devices.Select(d => d.BindingId == binding.BindingId ? d with { ValidCertificates = 0 } : d).ToArray();
     }
 }

@@ -47,6 +47,8 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.CertificateRevocationDeclined] = "Audit.Event.CertificateRevocationDeclined",
         [AuditActions.RevocationPasswordRefused] = "Audit.Event.RevocationPasswordRefused",
         [AuditActions.BindingCancelled] = "Audit.Event.BindingCancelled",
+        [AuditActions.BindingCancellationRefused] = "Audit.Event.BindingCancellationRefused",
+        [AuditActions.TokenDocumentSigned] = "Audit.Event.TokenDocumentSigned",
         [AuditActions.SupportSessionStarted] = "Audit.Event.SupportSessionStarted",
         [AuditActions.SupportSessionEnded] = "Audit.Event.SupportSessionEnded",
         [AuditActions.SupportSessionExpired] = "Audit.Event.SupportSessionExpired",
@@ -130,6 +132,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         AuditActions.RevocationPasswordRefused => [facts.ValueKind == JsonValueKind.Object && facts.TryGetProperty("locked", out var locked) && locked.ValueKind == JsonValueKind.True
             ? l["Audit.RevocationPassword.Locked"].Value : l["Audit.RevocationPassword.Wrong"].Value],
         AuditActions.BindingCancelled => [Text(facts, "device"), Text(facts, "reason")],
+        AuditActions.BindingCancellationRefused => [Text(facts, "device"), Text(facts, "reference")],
         AuditActions.SupportSessionStarted =>
         [
             Text(facts, "customer"),
@@ -150,7 +153,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         ],
         AuditActions.TokenLogin or AuditActions.TokenPinChanged or AuditActions.TokenPinUnblocked or AuditActions.TokenRequestCreated
             or AuditActions.TokenCertificateInstalled or AuditActions.TokenPkcs12Imported or AuditActions.TokenObjectsDeleted
-            or AuditActions.TokenComplaintPrepared or AuditActions.TokenRenamed =>
+            or AuditActions.TokenComplaintPrepared or AuditActions.TokenRenamed or AuditActions.TokenDocumentSigned =>
         [
             audit.Subject is { } subject && subject.StartsWith("device-serial:", StringComparison.Ordinal) ? subject["device-serial:".Length..] : "—",
             Text(facts, "outcome") == "Succeeded" ? l["Audit.Outcome.Succeeded"].Value : l["Audit.Outcome.Failed"].Value,

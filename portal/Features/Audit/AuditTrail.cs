@@ -119,6 +119,8 @@ public static class AuditActions
     public const string CertificateRevocationDeclined = "certificate.revocation-declined";
     public const string RevocationPasswordRefused = "certificate.revocation-password-refused";
     public const string BindingCancelled = "binding.cancelled";
+    public const string BindingCancellationRefused = "binding.cancellation-refused";
+    public const string TokenDocumentSigned = "token.document.signed";
     public const string SupportSessionStarted = "support.session.started";
     public const string SupportSessionEnded = "support.session.ended";
     public const string SupportSessionExpired = "support.session.expired";

@@ -25,9 +25,15 @@ public enum RegistryStatus
 }
 
 /// <summary>The registry's view of the attached devices for the signed-in holder.</summary>
-public sealed class DeviceRegistryView(IReadOnlyDictionary<string, (long Id, RegistryStatus Status)> known, IReadOnlyList<IssuedForDevice> issued)
+public sealed class DeviceRegistryView(IReadOnlyDictionary<string, (long Id, RegistryStatus Status)> known, IReadOnlyList<IssuedForDevice> issued,
+    IReadOnlySet<string>? boundToHolder = null)
 {
     public static DeviceRegistryView None { get; } = new(new Dictionary<string, (long, RegistryStatus)>(), []);
+
+    private readonly IReadOnlySet<string> _boundToHolder = boundToHolder ?? new HashSet<string>();
+
+    /// <summary>The device is bound to the signed-in holder (who may then ask for the binding's cancellation).</summary>
+    public bool IsBoundToHolder(string deviceSerial) => _boundToHolder.Contains(deviceSerial.Trim().ToUpperInvariant());
 
     /// <summary>Issued for keys on the attached devices and not on them yet, qualified first (installed first: seed 001's error 621).</summary>
     public IReadOnlyList<IssuedForDevice> Issued { get; } = issued;
@@ -78,8 +84,14 @@ public sealed class DeviceCertificates(DataAccess data, CurrentActor current, Au
             var known = await db.Certificates.AsNoTracking().Where(c => serials.Contains(c.SerialNumber))
                 .Select(c => new { c.Id, c.SerialNumber, c.Issuer, c.Status }).ToListAsync().ConfigureAwait(false);
             var issued = new List<IssuedForDevice>();
+            var bound = new HashSet<string>(StringComparer.Ordinal);
             if (actor?.ApplicantId is { } applicantId)
             {
+                var boundSerials = await db.DeviceBindings.AsNoTracking()
+                    .Where(b => b.ApplicantId == applicantId && b.CancelledAtUtc == null && deviceSerials.Contains(b.Device.SerialNumber))
+                    .Select(b => b.Device.SerialNumber).ToListAsync().ConfigureAwait(false);
+                bound.UnionWith(boundSerials.Select(s => s.Trim().ToUpperInvariant()));
+
                 var candidates = await db.Certificates.AsNoTracking()
                     .Where(c => c.ApplicantId == applicantId && c.Device != null && deviceSerials.Contains(c.Device.SerialNumber)
                         && c.Status == CertificateStatus.Issued && c.NotAfterUtc > now && !serials.Contains(c.SerialNumber))
@@ -96,7 +108,8 @@ public sealed class DeviceCertificates(DataAccess data, CurrentActor current, Au
 
             return new DeviceRegistryView(
                 known.ToDictionary(k => DeviceRegistryView.Key(k.Issuer, k.SerialNumber), k => (k.Id, k.Status == CertificateStatus.Revoked ? RegistryStatus.Revoked : RegistryStatus.Known)),
-                issued);
+                issued,
+                bound);
         }).ConfigureAwait(false);
     }
 

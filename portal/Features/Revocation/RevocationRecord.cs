@@ -19,6 +19,7 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
     /// <summary>How the revocation was confirmed, as the audit trail names it.</summary>
     public const string ViaAccount = "account";
     public const string ViaRevocationPassword = "revocation-password";
+    public const string ViaSignedRequest = "signed-request";
 
     /// <summary>True when this call revoked it; false when it was revoked already.</summary>
     /// <param name="systemActor">For a revocation by the CA itself (a job): its name, in place of a person.</param>
@@ -26,54 +27,7 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
     public async Task<bool> RevokeAsync(Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via,
         string? systemActor = null, Func<Certificate, (MailText Subject, MailText Body)>? notice = null)
     {
-        var now = time.GetUtcNow().UtcDateTime;
-        var revokedBy = systemActor ?? actor?.AuditActor ?? AuditTrail.Anonymous;
-        var issuer = await data.RunInTransactionAsync(async db =>
-        {
-            var certificate = await db.Certificates.AsNoTracking().Include(c => c.Applicant).SingleAsync(c => c.Id == certificateId).ConfigureAwait(false);
-            if (certificate.Status == CertificateStatus.Revoked)
-            {
-                return null;
-            }
-
-            // The conditional update decides: of two revocations at the same moment only one changes the row.
-            var changed = await db.Certificates.Where(c => c.Id == certificateId && c.Status == CertificateStatus.Issued)
-                .ExecuteUpdateAsync(c => c
-                    .SetProperty(x => x.Status, CertificateStatus.Revoked)
-                    .SetProperty(x => x.RevokedAtUtc, now)
-                    .SetProperty(x => x.RevokedBy, revokedBy.Length <= 256 ? revokedBy : revokedBy[..256])
-                    .SetProperty(x => x.RevocationReason, reason)
-                    .SetProperty(x => x.InvalidityDateUtc, invalidityDateUtc)).ConfigureAwait(false);
-            if (changed != 1)
-            {
-                return null;
-            }
-
-            var details = new
-            {
-                certificate = certificate.Id,
-                certificate.SerialNumber,
-                reason = reason.ToString(),
-                code = (int)reason,
-                invalidityDateUtc,
-                via,
-            };
-            if (systemActor is null)
-            {
-                audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
-            }
-            else
-            {
-                audit.Add(db, systemActor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
-            }
-
-            var (subject, body) = notice?.Invoke(certificate)
-                ?? (L["Mail.CertificateRevoked.Subject", certificate.SerialNumber], L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(now)]);
-            outbox.Enqueue(db, systemActor is null ? "certificate.revoked" : $"certificate.revoked.{via}", certificate.Applicant.Email, subject, body);
-            await db.SaveChangesAsync().ConfigureAwait(false);
-            return certificate.Issuer;
-        }).ConfigureAwait(false);
-
+        var issuer = await data.RunInTransactionAsync(db => WriteAsync(db, actor, certificateId, reason, invalidityDateUtc, via, systemActor, notice)).ConfigureAwait(false);
         if (issuer is null)
         {
             return false;
@@ -81,5 +35,70 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
 
         publisher.Revoked(issuer);
         return true;
+    }
+
+    /// <summary>
+    /// Writes the revocation inside the caller's transaction (a revocation that belongs to a larger change, like a signed
+    /// binding cancellation); the caller saves, commits and then calls <see cref="Published"/> with the issuers returned.
+    /// Null when the certificate was revoked already.
+    /// </summary>
+    public async Task<string?> WriteAsync(PortalDbContext db, Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via,
+        string? systemActor = null, Func<Certificate, (MailText Subject, MailText Body)>? notice = null)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var now = time.GetUtcNow().UtcDateTime;
+        var revokedBy = systemActor ?? actor?.AuditActor ?? AuditTrail.Anonymous;
+        var certificate = await db.Certificates.AsNoTracking().Include(c => c.Applicant).SingleAsync(c => c.Id == certificateId).ConfigureAwait(false);
+        if (certificate.Status == CertificateStatus.Revoked)
+        {
+            return null;
+        }
+
+        // The conditional update decides: of two revocations at the same moment only one changes the row.
+        var changed = await db.Certificates.Where(c => c.Id == certificateId && c.Status == CertificateStatus.Issued)
+            .ExecuteUpdateAsync(c => c
+                .SetProperty(x => x.Status, CertificateStatus.Revoked)
+                .SetProperty(x => x.RevokedAtUtc, now)
+                .SetProperty(x => x.RevokedBy, revokedBy.Length <= 256 ? revokedBy : revokedBy[..256])
+                .SetProperty(x => x.RevocationReason, reason)
+                .SetProperty(x => x.InvalidityDateUtc, invalidityDateUtc)).ConfigureAwait(false);
+        if (changed != 1)
+        {
+            return null;
+        }
+
+        var details = new
+        {
+            certificate = certificate.Id,
+            certificate.SerialNumber,
+            reason = reason.ToString(),
+            code = (int)reason,
+            invalidityDateUtc,
+            via,
+        };
+        if (systemActor is null)
+        {
+            audit.Add(db, actor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
+        }
+        else
+        {
+            audit.Add(db, systemActor, AuditActions.CertificateRevoked, AuditSubjects.Applicant(certificate.ApplicantId), details);
+        }
+
+        var (subject, body) = notice?.Invoke(certificate)
+            ?? (L["Mail.CertificateRevoked.Subject", certificate.SerialNumber], L["Mail.CertificateRevoked.Body", certificate.Subject, certificate.SerialNumber, portalTime.Stamp(now)]);
+        outbox.Enqueue(db, systemActor is null ? "certificate.revoked" : $"certificate.revoked.{via}", certificate.Applicant.Email, subject, body);
+        await db.SaveChangesAsync().ConfigureAwait(false);
+        return certificate.Issuer;
+    }
+
+    /// <summary>After the commit of <see cref="WriteAsync"/>s: the CA publishes the new status of each issuer.</summary>
+    public void Published(IEnumerable<string?> issuers)
+    {
+        ArgumentNullException.ThrowIfNull(issuers);
+        foreach (var issuer in issuers.OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            publisher.Revoked(issuer);
+        }
     }
 }

@@ -137,6 +137,19 @@ public sealed class RevocationService(
             .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
     }
 
+    /// <summary>The valid certificates of a binding's holder on its device that the actor may revoke (offered before the binding's cancellation).</summary>
+    public async Task<IReadOnlyList<RevocableCertificate>> RevocableOnBindingAsync(long bindingId)
+    {
+        var actor = await current.RequireAsync().ConfigureAwait(false);
+        var now = time.GetUtcNow().UtcDateTime;
+        return await data.RunAsync<IReadOnlyList<RevocableCertificate>>(async db => await Revocable(db, actor).AsNoTracking()
+            .Where(c => db.DeviceBindings.Any(b => b.Id == bindingId && b.ApplicantId == c.ApplicantId && b.DeviceId == c.DeviceId)
+                && c.Status == CertificateStatus.Issued && c.NotAfterUtc > now)
+            .OrderBy(c => c.Id)
+            .Select(c => new RevocableCertificate(c.Id, c.SerialNumber, c.Subject, c.Type, c.NotAfterUtc))
+            .ToListAsync().ConfigureAwait(false)).ConfigureAwait(false);
+    }
+
     /// <summary>The holder chose not to revoke the certificates on a device before returning it: recorded.</summary>
     public async Task DeclineAsync(string deviceSerial, IReadOnlyList<RevocableCertificate> offered)
     {

@@ -38,6 +38,9 @@ public sealed partial class DeviceCard
     [Inject]
     private CurrentActor Actors { get; set; } = default!;
 
+    [Inject]
+    private AgentBridge.AgentBridge Bridge { get; set; } = default!;
+
     [Parameter, EditorRequired]
     public DeviceSnapshot Device { get; set; } = default!;
 
@@ -159,14 +162,17 @@ public sealed partial class DeviceCard
             return true;
         }
 
-        var answer = await Dialogs.AskAsync<ComplaintRevocationDialog, ComplaintRevocationAnswer>(
+        var answer = await Dialogs.AskAsync<RevokeCertificatesDialog, CertificatesRevocationAnswer>(
             L["Revocation.Complaint.Title"],
-            new DialogParameters<ComplaintRevocationDialog>
+            new DialogParameters<RevokeCertificatesDialog>
             {
                 { d => d.Certificates, revocable },
-                { d => d.DeviceSerial, Device.SerialNumber },
+                { d => d.Intro, L["Revocation.Complaint.Intro"].Value },
                 { d => d.Confirmation, await Revocation.ConfirmationForAsync(actor) },
                 { d => d.Actor, actor },
+                { d => d.ConfirmText, L["Revocation.Complaint.Revoke"].Value },
+                { d => d.DeclineText, L["Revocation.Complaint.Decline"].Value },
+                { d => d.Declined, EventCallback.Factory.Create(this, () => Revocation.DeclineAsync(Device.SerialNumber, revocable)) },
             },
             TokenDialogAnswers.Width(MaxWidth.Small));
         if (answer?.Revoked == true)
@@ -175,5 +181,34 @@ public sealed partial class DeviceCard
         }
 
         return answer is not null;
+    }
+
+    /// <summary>
+    /// The holder cancels their binding to this device with a request signed on a token: the certificates of theirs on the
+    /// device are revoked with it. Any of their valid certificates on the attached devices may sign, this device's qualified first.
+    /// </summary>
+    private async Task CancelBindingAsync()
+    {
+        var registry = await Registry.ForDevicesAsync(Bridge.Devices);
+        var now = Clock.GetUtcNow();
+        var signers = Bridge.Devices
+            .SelectMany(d => d.Areas.SelectMany(a => a.Certificates.Select(c => new SigningCandidate(d, a, c))))
+            .Where(s => s.Certificate.HasPrivateKey && s.Certificate.NotBefore <= now && now < s.Certificate.NotAfter && registry.StatusOf(s.Certificate) == RegistryStatus.Known)
+            .OrderBy(s => s.Device.DeviceId == Device.DeviceId ? 0 : 1)
+            .ThenBy(s => s.Certificate.IsQualified ? 0 : 1)
+            .ToList();
+        var answer = await Dialogs.AskAsync<CancelBindingSignedDialog, BindingCancelledByHolder>(
+            L["Bindings.Signed.Title", Device.SerialNumber],
+            new DialogParameters<CancelBindingSignedDialog>
+            {
+                { d => d.DeviceSerial, Device.SerialNumber },
+                { d => d.Signers, signers },
+            },
+            TokenDialogAnswers.Width(MaxWidth.Medium));
+        if (answer is not null)
+        {
+            Snackbar.Add(L["Bindings.Signed.Done", answer.DeviceSerial, answer.CertificatesRevoked], Severity.Success);
+            await RegistryChanged.InvokeAsync();
+        }
     }
 }

@@ -85,6 +85,18 @@ public sealed class TokenCare(
     public Task<AgentResult<ComplaintPrepared>> PrepareComplaintAsync(DeviceSnapshot device) =>
         RunAsync<ComplaintPrepared>(dialogs.Complaint(device), device, null, AuditActions.TokenComplaintPrepared, null, _ => l["TokenCare.Done.ComplaintPrepared"]);
 
+    /// <summary>
+    /// Signs a document the portal prepared with the key <paramref name="certificateIdHex"/> in <paramref name="area"/> (detached
+    /// CMS); the service key the CA registered for the device is named so the agent refuses it as a signer.
+    /// </summary>
+    public async Task<AgentResult<DocumentSigned>> SignDocumentAsync(DeviceSnapshot device, AreaSnapshot area, string certificateIdHex, byte[] document, string documentType)
+    {
+        var serviceKey = await serviceKeys.FindAsync(device.SerialNumber);
+        var command = new DocumentSignature(device.DeviceId, area.Kind, certificateIdHex, document, documentType, [], false, serviceKey?.ExportSubjectPublicKeyInfo());
+        return await RunAsync<DocumentSigned>(dialogs.SignDocument(device, area, command), device, area, AuditActions.TokenDocumentSigned,
+            new { type = documentType, key = certificateIdHex, sha256 = Convert.ToHexString(SHA256.HashData(document)) }, _ => l["TokenCare.Done.DocumentSigned"]);
+    }
+
     public async Task<AgentResult<string>> RenameAsync(DeviceSnapshot device, string label)
     {
         var result = await bridge.InvokeAsync<string>(AgentHubContract.RenameToken, new TokenRename(device.DeviceId, label));

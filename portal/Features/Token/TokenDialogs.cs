@@ -123,6 +123,18 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
             Dialog(l["TokenCare.Delete.Title"], l["TokenCare.Delete.Intro", objects.Count], null, fields.Fields, area.UserPin, l["TokenCare.Submit.Delete"], model));
     }
 
+    /// <summary>A document the portal prepared, signed with the chosen key; the area's own PIN (QPIN in the qualified area) is proven.</summary>
+    public SecretOperation SignDocument(DeviceSnapshot device, AreaSnapshot area, DocumentSignature command)
+    {
+        var model = DeviceModelCatalogue.ById(device.ModelId);
+        var fields = new SecretFields<DocumentSignature>().Add(Field("pin", Name(area.UserPin.Kind)), c => c.Pin);
+        return Operation(
+            AgentHubContract.SignDocument,
+            command,
+            fields,
+            Dialog(l["TokenCare.Sign.Title"], l["TokenCare.Sign.Intro", Name(area.UserPin.Kind)], null, fields.Fields, area.UserPin, l["TokenCare.Submit.Sign"], model));
+    }
+
     public SecretOperation Complaint(DeviceSnapshot device)
     {
         var model = DeviceModelCatalogue.ById(device.ModelId);

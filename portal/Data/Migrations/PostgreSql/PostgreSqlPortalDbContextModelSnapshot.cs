@@ -555,9 +555,16 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<long>("ApplicantId")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CancellationDocument")
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
                     b.Property<string>("CancellationReason")
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
+
+                    b.Property<byte[]>("CancellationSignature")
+                        .HasColumnType("bytea");
 
                     b.Property<DateTime?>("CancelledAtUtc")
                         .HasColumnType("timestamp with time zone");

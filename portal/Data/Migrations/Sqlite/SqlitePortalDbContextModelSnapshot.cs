@@ -531,9 +531,16 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<long>("ApplicantId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CancellationDocument")
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CancellationReason")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("CancellationSignature")
+                        .HasColumnType("BLOB");
 
                     b.Property<DateTime?>("CancelledAtUtc")
                         .HasColumnType("TEXT");

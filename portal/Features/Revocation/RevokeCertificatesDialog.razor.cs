@@ -1,15 +1,16 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
+using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
-using Qtsp.Portal.Features.Revocation;
+using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Infrastructure;
 
-namespace Qtsp.Portal.Features.Token;
+namespace Qtsp.Portal.Features.Revocation;
 
-/// <summary>What the holder decided about the certificates on a device before its complaint wipe.</summary>
-public sealed record ComplaintRevocationAnswer(bool Revoked);
+/// <summary>What was decided about the certificates offered: revoked, or (where the dialog offers it) kept on purpose.</summary>
+public sealed record CertificatesRevocationAnswer(bool Revoked);
 
-public sealed partial class ComplaintRevocationDialog
+public sealed partial class RevokeCertificatesDialog
 {
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
@@ -20,14 +21,28 @@ public sealed partial class ComplaintRevocationDialog
     [Parameter, EditorRequired]
     public IReadOnlyList<RevocableCertificate> Certificates { get; set; } = [];
 
+    /// <summary>Why these certificates are offered, in the page's words.</summary>
     [Parameter, EditorRequired]
-    public string DeviceSerial { get; set; } = "";
+    public string Intro { get; set; } = "";
 
     [Parameter]
     public RevocationConfirmation Confirmation { get; set; }
 
     [Parameter]
     public Actor? Actor { get; set; }
+
+    [Parameter]
+    public RevocationReason InitialReason { get; set; } = RevocationReason.CessationOfOperation;
+
+    [Parameter]
+    public string? ConfirmText { get; set; }
+
+    /// <summary>When set, the user may keep the certificates: <see cref="Declined"/> records that.</summary>
+    [Parameter]
+    public string? DeclineText { get; set; }
+
+    [Parameter]
+    public EventCallback Declined { get; set; }
 
     private IReadOnlyList<FieldError> _errors = [];
     private string? _message;
@@ -43,7 +58,7 @@ public sealed partial class ComplaintRevocationDialog
             _message = outcome.MessageKey is null ? null : L[outcome.MessageKey].Value;
             if (outcome.Succeeded)
             {
-                Dialog.Answer(new ComplaintRevocationAnswer(Revoked: true));
+                Dialog.Answer(new CertificatesRevocationAnswer(Revoked: true));
             }
         }
         catch (PortalException exception)
@@ -58,7 +73,7 @@ public sealed partial class ComplaintRevocationDialog
 
     private async Task DeclineAsync()
     {
-        await Revocation.DeclineAsync(DeviceSerial, Certificates);
-        Dialog.Answer(new ComplaintRevocationAnswer(Revoked: false));
+        await Declined.InvokeAsync();
+        Dialog.Answer(new CertificatesRevocationAnswer(Revoked: false));
     }
 }
