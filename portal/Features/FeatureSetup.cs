@@ -7,6 +7,7 @@ using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Devices;
 using Qtsp.Portal.Features.Requests;
+using Qtsp.Portal.Features.Statistics;
 using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
@@ -53,6 +54,7 @@ public static class FeatureSetup
         services.AddHostedService<DeviceCertificationExpiryJob>();
         services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
+        services.AddStatistics();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();
         return services;
@@ -80,6 +82,7 @@ public static class FeatureSetup
             await support.EndAsync().ConfigureAwait(false);
             return Results.LocalRedirect("/support");
         });
+        endpoints.MapStatisticsEndpoints();
         return endpoints;
     }
 }
