@@ -359,10 +359,14 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
 
                     b.HasIndex("DeviceId");
 
+                    b.HasIndex("NotBeforeUtc");
+
                     b.HasIndex("ApplicantId", "NotAfterUtc");
 
                     b.HasIndex("Issuer", "SerialNumber")
                         .IsUnique();
+
+                    b.HasIndex("Status", "NotAfterUtc");
 
                     b.HasIndex("Status", "RevokedAtUtc");
 
@@ -464,6 +468,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CertificateId");
+
+                    b.HasIndex("CreatedAtUtc");
 
                     b.HasIndex("DeviceId");
 
