@@ -67,6 +67,13 @@ public sealed partial class LocalizerKeyTests
         ["Requests.Kind.{request.Kind}"] = Enum.GetNames<RequestKind>(),
         ["Requests.Status.{request.Status}"] = Enum.GetNames<RequestStatus>(),
         ["Support.EndReason.{end}"] = Enum.GetNames<SupportSessionEnd>(),
+        // Statistics: the table and chart of certificates by type and state, requests by state, the CSV's items
+        ["Certificates.Type.{type}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{count.Type}"] = Enum.GetNames<CertificateType>(),
+        ["Statistics.State.{state}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Statistics.State.{s}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Statistics.State.{count.State}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Requests.Status.{status}"] = Enum.GetNames<RequestStatus>(),
     };
 
     [Fact]
