@@ -157,6 +157,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             certificate.Property(c => c.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
             certificate.Property(c => c.AcceptedBy).HasMaxLength(256);
             certificate.HasIndex(c => c.DeviceId);
+            // Statistics: issued per month, expiring soon.
+            certificate.HasIndex(c => c.NotBeforeUtc);
+            certificate.HasIndex(c => new { c.Status, c.NotAfterUtc });
         });
 
         builder.Entity<CertificateRequest>(request =>
@@ -183,6 +186,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.HasIndex(r => new { r.ApplicantId, r.CreatedAtUtc });
             request.HasIndex(r => r.DeviceId);
             request.HasIndex(r => r.CertificateId);
+            request.HasIndex(r => r.CreatedAtUtc); // statistics: requests made in a period
         });
 
         builder.Entity<IdentityCheck>(check =>

@@ -8,6 +8,7 @@ using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Devices;
 using Qtsp.Portal.Features.Reminders;
 using Qtsp.Portal.Features.Requests;
+using Qtsp.Portal.Features.Statistics;
 using Qtsp.Portal.Features.Support;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
@@ -57,6 +58,7 @@ public static class FeatureSetup
         services.AddReminders(configuration);
         services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
+        services.AddStatistics();
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();
         return services;
@@ -85,6 +87,7 @@ public static class FeatureSetup
             return Results.LocalRedirect("/support");
         });
         endpoints.MapRenewalLinks();
+        endpoints.MapStatisticsEndpoints();
         return endpoints;
     }
 }

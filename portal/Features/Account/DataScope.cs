@@ -10,15 +10,12 @@ namespace Qtsp.Portal.Features.Account;
 /// </summary>
 public static class DataScope
 {
-    public static IQueryable<Applicant> VisibleTo(this IQueryable<Applicant> applicants, Actor actor)
-    {
-        if (actor.Support is null && (actor.IsInRole(PortalRoles.Admin) || actor.IsInRole(PortalRoles.RaOperator)))
-        {
-            return applicants;
-        }
+    public static IQueryable<Applicant> VisibleTo(this IQueryable<Applicant> applicants, Actor actor) =>
+        SeesEveryCustomer(actor) ? applicants : Owned(applicants, actor);
 
-        return Owned(applicants, actor);
-    }
+    /// <summary>RA operators and administrators outside a support session: every organisation's and every holder's data.</summary>
+    public static bool SeesEveryCustomer(Actor actor) =>
+        actor.Support is null && (actor.IsInRole(PortalRoles.Admin) || actor.IsInRole(PortalRoles.RaOperator));
 
     /// <summary>Applicants whose data, blocking and issuance data the actor may change: a representative's organisation's (or any, for an administrator).</summary>
     public static IQueryable<Applicant> ManageableBy(this IQueryable<Applicant> applicants, Actor actor)

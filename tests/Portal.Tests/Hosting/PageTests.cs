@@ -14,7 +14,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     public static TheoryData<string> Pages() => [.. Routes().Where(r => r != "/account/two-factor" && !StaffOnly.Contains(r))]; // two-factor: only between password and second factor
 
     /// <summary>Pages only staff roles may open (the page's Authorize attribute): a holder is sent to the denied page.</summary>
-    private static readonly string[] StaffOnly = ["/registration"];
+    private static readonly string[] StaffOnly = ["/registration", "/statistics", "/statistics/overview"];
 
     /// <summary>The pages someone who is not signed in may see.</summary>
     private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found", "/revoke"];
@@ -35,7 +35,7 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     {
         Routes().ShouldBe(
             ["/", "/account", "/account/denied", "/account/login", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error", "/not-found",
-                "/registration", "/requests", "/revoke", "/support", "/token", "/token/complaint"],
+                "/registration", "/requests", "/revoke", "/statistics", "/statistics/overview", "/support", "/token", "/token/complaint"],
             ignoreOrder: true);
     }
 

@@ -71,6 +71,12 @@ public sealed partial class LocalizerKeyTests
         ["Certificates.Type.{type}"] = Enum.GetNames<CertificateType>(),
         ["Reminders.Link.{Known}"] = Enum.GetNames<Qtsp.Portal.Features.Reminders.RenewalLinkRefusal>(),
         ["Reminders.Link.{linkRefusal}"] = Enum.GetNames<Qtsp.Portal.Features.Reminders.RenewalLinkRefusal>(),
+        // Statistics: the table and chart of certificates by type and state, requests by state, the CSV's items
+        ["Certificates.Type.{count.Type}"] = Enum.GetNames<CertificateType>(),
+        ["Statistics.State.{state}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Statistics.State.{s}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Statistics.State.{count.State}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
+        ["Requests.Status.{status}"] = Enum.GetNames<RequestStatus>(),
     };
 
     [Fact]

@@ -377,6 +377,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("DeviceId");
 
+                    b.HasIndex("NotBeforeUtc");
+
                     b.HasIndex("ApplicantId", "NotAfterUtc");
 
                     b.HasIndex("Issuer", "SerialNumber")
@@ -486,6 +488,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasKey("Id");
 
                     b.HasIndex("CertificateId");
+
+                    b.HasIndex("CreatedAtUtc");
 
                     b.HasIndex("DeviceId");
 

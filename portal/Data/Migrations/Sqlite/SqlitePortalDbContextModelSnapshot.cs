@@ -359,6 +359,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
 
                     b.HasIndex("DeviceId");
 
+                    b.HasIndex("NotBeforeUtc");
+
                     b.HasIndex("ApplicantId", "NotAfterUtc");
 
                     b.HasIndex("Issuer", "SerialNumber")
@@ -466,6 +468,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("CertificateId");
+
+                    b.HasIndex("CreatedAtUtc");
 
                     b.HasIndex("DeviceId");
 
