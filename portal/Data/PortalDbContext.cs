@@ -146,7 +146,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             Enum(certificate.Property(c => c.RevocationReason));
             certificate.Property(c => c.RevocationPasswordHash).HasMaxLength(Certificate.PasswordHashMaxLength);
             certificate.HasIndex(c => new { c.Status, c.RevokedAtUtc });
-            // The expiry reminders look for valid certificates ending within a window.
+            // The expiry reminders and the statistics look for valid certificates ending within a window.
             certificate.HasIndex(c => new { c.Status, c.NotAfterUtc });
             Enum(certificate.Property(c => c.Type));
             Enum(certificate.Property(c => c.Status));
@@ -157,9 +157,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             certificate.Property(c => c.KeyIdHex).HasMaxLength(CertificateRequest.KeyIdMaxLength);
             certificate.Property(c => c.AcceptedBy).HasMaxLength(256);
             certificate.HasIndex(c => c.DeviceId);
-            // Statistics: issued per month, expiring soon.
+            // Statistics: issued per month.
             certificate.HasIndex(c => c.NotBeforeUtc);
-            certificate.HasIndex(c => new { c.Status, c.NotAfterUtc });
         });
 
         builder.Entity<CertificateRequest>(request =>

@@ -16,11 +16,6 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                 column: "NotBeforeUtc");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Certificates_Status_NotAfterUtc",
-                table: "Certificates",
-                columns: new[] { "Status", "NotAfterUtc" });
-
-            migrationBuilder.CreateIndex(
                 name: "IX_CertificateRequests_CreatedAtUtc",
                 table: "CertificateRequests",
                 column: "CreatedAtUtc");
@@ -31,10 +26,6 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
         {
             migrationBuilder.DropIndex(
                 name: "IX_Certificates_NotBeforeUtc",
-                table: "Certificates");
-
-            migrationBuilder.DropIndex(
-                name: "IX_Certificates_Status_NotAfterUtc",
                 table: "Certificates");
 
             migrationBuilder.DropIndex(
