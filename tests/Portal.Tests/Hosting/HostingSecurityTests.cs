@@ -13,7 +13,7 @@ public sealed class HostingSecurityTests(PortalServerFixture portal) : IClassFix
 
     public static TheoryData<string> Responses() =>
     [
-        .. PageTests.Pages(), "/account/login", "/revoke", "/no-such-page", "/css/app.css", "/_framework/blazor.web.js", "/health", "/pki/root-ca.crt",
+        .. PageTests.Pages(), "/no-such-page", "/css/app.css", "/_framework/blazor.web.js", "/health", "/pki/root-ca.crt",
     ];
 
     [Theory]
