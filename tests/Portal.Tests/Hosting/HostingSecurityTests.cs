@@ -172,8 +172,8 @@ public sealed class HostingSecurityTests(PortalServerFixture portal) : IClassFix
     {
         var holder = await new TestData(portal.Server.App.Services).AccountAsync(PortalRoles.Holder, applicant: await new TestData(portal.Server.App.Services).ApplicantAsync(null));
         using var session = new PortalSession(portal.Server.Address);
-        var login = await session.OkPageAsync("/account/login?returnUrl=%E3%80%80");
-        using var response = await session.PostFormAsync("/account/login?returnUrl=%E3%80%80", login, "login",
+        var login = await session.OkPageAsync("/account/login?returnUrl=%2F%E3%80%80");
+        using var response = await session.PostFormAsync("/account/login?returnUrl=%2F%E3%80%80", login, "login",
             new Dictionary<string, string> { ["Input.UserName"] = holder.UserName, ["Input.Password"] = holder.Password });
 
         response.StatusCode.ShouldBe(HttpStatusCode.Redirect);
