@@ -61,6 +61,12 @@ public static class AccountSetup
             cookie.LoginPath = LoginPath;
             cookie.LogoutPath = "/account/logout";
             cookie.AccessDeniedPath = "/account/denied";
+            // Signing in on the sign-in page redirects to its raw ReturnUrl: only a local ASCII path may reach the Location.
+            cookie.Events.OnRedirectToReturnUrl = context =>
+            {
+                context.Response.Redirect(Infrastructure.Hosting.LocalReturnUrl.Of(context.RedirectUri) ?? "/");
+                return Task.CompletedTask;
+            };
         });
         services.Configure<SecurityStampValidatorOptions>(options =>
         {
