@@ -13,6 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 data=$(mkdir -p "${QTSP_DATA:-$root/.data}" && cd "${QTSP_DATA:-$root/.data}" && pwd)
 portal_url=${PORTAL_URL:-http://127.0.0.1:5180}
 agent_url=${AGENT_URL:-http://127.0.0.1:47180}
+# The host name in PORTAL_URL (without scheme, port and path): the only Host the portal answers to.
+portal_host=$(sed -E 's#^[a-zA-Z]+://(\[[^]]*\]|[^/:]+).*#\1#' <<< "$portal_url")
 configuration=Debug
 
 "$root/eng/prerequisites.sh" run
@@ -49,7 +51,7 @@ trap stop INT TERM EXIT
 # Jan Novák with his qualified certificate issued by that CA, a support user and an RA operator - and prints the
 # accounts' one-time passwords.
 (cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
-  "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" "--Reminders:PortalUrl=$portal_url" \
+  "--AllowedHosts=$portal_host" "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" "--Reminders:PortalUrl=$portal_url" \
   "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem" \
   "--Demo:HolderPublicKeyPath=$data/demo/holder.pub.pem" "--Demo:HolderCertificatePath=$data/demo/holder.cert.der") &
 pids+=($!)

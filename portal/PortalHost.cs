@@ -13,6 +13,7 @@ using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Pki;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Demo;
+using Qtsp.Portal.Infrastructure.Hosting;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -25,6 +26,7 @@ public static class PortalHost
     public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        AllowedHostsCheck.Require(builder.Configuration);
 
         // Serves package and build-time assets (MudBlazor, blazor.web.js, npm builds) when running from the
         // build output in any environment; a published app has them in wwwroot and this does nothing.
@@ -47,13 +49,21 @@ public static class PortalHost
         builder.Services.AddPortalFeatures(builder.Configuration);
         builder.Services.AddAgentBridge(builder.Configuration);
         builder.Services.AddTokenCare();
+        builder.Services.AddHostingSecurity(builder.Configuration);
         builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UseTrustedForwardedHeaders();
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
-            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                ExceptionHandlingPath = "/error",
+                CreateScopeForErrors = true,
+                StatusCodeSelector = BadRequests.StatusCodeOf,
+            });
         }
 
         // A full page load of an unknown address gets the localised not-found page (with status 404) rather than an
@@ -64,14 +74,17 @@ public static class PortalHost
         app.UseRequestOrigin();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimits();
         app.UseAntiforgery();
+        app.UseAntiforgeryRefusals();
         app.MapStaticAssets().AllowAnonymous();
         app.MapCultureSwitch();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapFeatureEndpoints();
         app.MapPkiEndpoints();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // The portal's own Content-Security-Policy (SecurityHeaders) says frame-ancestors 'none'; Blazor's would add a second header.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(server => server.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 

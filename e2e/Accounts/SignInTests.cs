@@ -37,7 +37,7 @@ public sealed class SignInTests(BrowserFixture browser) : IAsyncLifetime
         await page.Locator("[data-testid=totp-submit]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=two-factor-error]")).ToHaveTextAsync(PortalTexts.Czech("TwoFactor.Wrong"));
 
-        await page.Locator("[data-testid=totp-code]").FillAsync(Totp.Code(key));
+        await page.Locator("[data-testid=totp-code]").FillAsync(await Totp.UnusedCodeAsync(key));
         await page.Locator("[data-testid=totp-submit]").ClickAsync();
         await page.WaitForURLAsync($"{_product.PortalUrl}/applicants");
         representative.AuthenticatorKey = key;

@@ -49,7 +49,7 @@ public static class PortalSignIn
             account.AuthenticatorKey = (await key.InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
         }
 
-        var code = Totp.Code(account.AuthenticatorKey ?? throw new InvalidOperationException($"{account.UserName} has enrolled elsewhere; its key is unknown."));
+        var code = await Totp.UnusedCodeAsync(account.AuthenticatorKey ?? throw new InvalidOperationException($"{account.UserName} has enrolled elsewhere; its key is unknown."));
         await page.Locator("[data-testid=totp-code]").FillAsync(code);
         await page.Locator("[data-testid=totp-submit]").ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 15_000 });

@@ -36,14 +36,8 @@ public static class Localization
                 CookieRequestCultureProvider.DefaultCookieName,
                 CookieRequestCultureProvider.MakeCookieValue(new RequestCulture(culture)),
                 new CookieOptions { MaxAge = TimeSpan.FromDays(365), IsEssential = true, SameSite = SameSiteMode.Lax, HttpOnly = true });
-            return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : "/");
+            return Results.LocalRedirect(Hosting.LocalReturnUrl.Of(returnUrl) ?? "/");
         }).AllowAnonymous(); // the sign-in page offers the switch too
         return endpoints;
     }
-
-    // Control characters are refused as Results.LocalRedirect refuses them (it would throw: browsers drop tabs and
-    // newlines, so "/\t/evil.example" is "//evil.example" to them).
-    private static bool IsLocal(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Any(char.IsControl);
 }

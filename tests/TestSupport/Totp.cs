@@ -21,6 +21,33 @@ public static class Totp
 
     public static string Code(string base32Key) => Code(base32Key, DateTimeOffset.UtcNow);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> LastStepHandedOut = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The current code, unless this process handed out the current time step's code for the key before: then, as a person
+    /// does, it waits for the app's next code (the portal accepts each code once).
+    /// </summary>
+    public static async Task<string> UnusedCodeAsync(string base32Key)
+    {
+        while (true)
+        {
+            var now = DateTimeOffset.UtcNow;
+            var step = now.ToUnixTimeSeconds() / 30;
+            var last = LastStepHandedOut.GetOrAdd(base32Key, long.MinValue);
+            if (step > last)
+            {
+                if (LastStepHandedOut.TryUpdate(base32Key, step, last))
+                {
+                    return Code(base32Key, now);
+                }
+
+                continue;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds((((step + 1) * 30) - now.ToUnixTimeMilliseconds() / 1000.0) * 1000 + 100));
+        }
+    }
+
     /// <summary>A code that is certainly wrong now (the neighbouring time steps' codes are accepted by Identity).</summary>
     public static string WrongCode(string base32Key)
     {

@@ -46,6 +46,22 @@ public sealed partial class AccountPage
             return;
         }
 
+        // A wrong current password counts towards the account's lock-out as a wrong sign-in code does; a locked account
+        // changes nothing, whatever password it is given.
+        if (await Users.IsLockedOutAsync(user))
+        {
+            _message = L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes];
+            return;
+        }
+
+        if (!await Users.CheckPasswordAsync(user, Input.Current))
+        {
+            await Users.AccessFailedAsync(user);
+            await Audit.RecordAsync(_actor, AuditActions.PasswordChangeRefused, AuditSubjects.User(_actor.UserName));
+            _message = await Users.IsLockedOutAsync(user) ? L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes] : L["Account.CurrentPasswordWrong"];
+            return;
+        }
+
         var result = await Users.ChangePasswordAsync(user, Input.Current, Input.New);
         if (!result.Succeeded)
         {

@@ -1,11 +1,10 @@
+using Qtsp.Portal.Infrastructure.Hosting;
+
 namespace Qtsp.Portal.Features.Account;
 
 public static class AccountPaths
 {
-    /// <summary>A return address inside the portal, or the home page (never another site: "//evil", "/\evil", control characters).</summary>
+    /// <summary>A return address inside the portal (<see cref="LocalReturnUrl"/>) other than the account pages, or the home page.</summary>
     public static string LocalOrHome(string? url) =>
-        !string.IsNullOrEmpty(url) && url.Length <= 2048 && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
-        && !url.Any(char.IsControl) && !url.StartsWith("/account/", StringComparison.OrdinalIgnoreCase)
-            ? url
-            : "/";
+        LocalReturnUrl.Of(url) is { } local && !local.StartsWith("/account/", StringComparison.OrdinalIgnoreCase) ? local : "/";
 }

@@ -43,11 +43,13 @@ public static class AccountSetup
                 options.User.RequireUniqueEmail = false;
                 options.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
                 options.SignIn.RequireConfirmedAccount = false;
+                options.Tokens.AuthenticatorTokenProvider = SingleUseAuthenticator.ProviderName;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddSignInManager<PortalSignInManager>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<SingleUseAuthenticator>(SingleUseAuthenticator.ProviderName);
 
         services.ConfigureApplicationCookie(cookie =>
         {
@@ -59,6 +61,12 @@ public static class AccountSetup
             cookie.LoginPath = LoginPath;
             cookie.LogoutPath = "/account/logout";
             cookie.AccessDeniedPath = "/account/denied";
+            // Signing in on the sign-in page redirects to its raw ReturnUrl: only a local ASCII path may reach the Location.
+            cookie.Events.OnRedirectToReturnUrl = context =>
+            {
+                context.Response.Redirect(Infrastructure.Hosting.LocalReturnUrl.Of(context.RedirectUri) ?? "/");
+                return Task.CompletedTask;
+            };
         });
         services.Configure<SecurityStampValidatorOptions>(options =>
         {

@@ -17,6 +17,9 @@ public sealed partial class LoginPage
     [SupplyParameterFromQuery]
     private bool? Expired { get; set; }
 
+    [CascadingParameter]
+    private HttpContext? HttpContext { get; set; }
+
     private string? _message;
 
     protected override void OnInitialized() => Input ??= new();
@@ -37,10 +40,10 @@ public sealed partial class LoginPage
             return;
         }
 
-        Microsoft.AspNetCore.Identity.SignInResult result;
+        PasswordSignInOutcome result;
         try
         {
-            result = await SignIn.PasswordSignInAsync(userName, password, isPersistent: false, lockoutOnFailure: true);
+            result = await SignIn.SignInWithPasswordAsync(userName, password, HttpContext?.Connection.RemoteIpAddress);
         }
         catch (Exception exception) when (DataAccess.IsUnavailable(exception))
         {
@@ -48,16 +51,16 @@ public sealed partial class LoginPage
             return;
         }
 
-        if (result.Succeeded)
+        if (result == PasswordSignInOutcome.SignedIn)
         {
             await Audit.RecordAsync(userName, null, null, AuditActions.SignedIn, AuditSubjects.User(userName), new { secondFactor = false });
             Navigation.NavigateTo(AccountPaths.LocalOrHome(ReturnUrl), forceLoad: true);
         }
-        else if (result.RequiresTwoFactor)
+        else if (result == PasswordSignInOutcome.SecondFactorRequired)
         {
             Navigation.NavigateTo($"account/two-factor?returnUrl={Uri.EscapeDataString(AccountPaths.LocalOrHome(ReturnUrl))}", forceLoad: true);
         }
-        else if (result.IsLockedOut)
+        else if (result == PasswordSignInOutcome.LockedOut)
         {
             await Audit.RecordAsync(userName, null, null, AuditActions.LockedOut, AuditSubjects.User(userName));
             _message = L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes];

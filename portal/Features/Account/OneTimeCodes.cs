@@ -17,8 +17,8 @@ namespace Qtsp.Portal.Features.Account;
 /// </summary>
 public sealed class OneTimeCodes(IServiceScopeFactory scopes, DataAccess data, TimeProvider time)
 {
-    /// <summary>Time steps either side of now a code is accepted from (clock drift of the phone), as Identity does.</summary>
-    public const int AllowedDrift = 2;
+    /// <summary>Time steps either side of now a code is accepted from (clock drift of the phone): a code is good for 30–60 s, never more.</summary>
+    public const int AllowedDrift = 1;
 
     /// <summary>Whether the account has an authenticator enrolled.</summary>
     public async Task<bool> IsEnrolledAsync(string userId)
@@ -43,21 +43,23 @@ public sealed class OneTimeCodes(IServiceScopeFactory scopes, DataAccess data, T
 
         var key = await users.GetAuthenticatorKeyAsync(user).ConfigureAwait(false);
         var step = digits is null || string.IsNullOrEmpty(key) ? null : MatchingStep(key, digits, time.GetUtcNow());
-        if (step is long accepted)
+        if (step is long accepted && await TakeStepAsync(data, userId, accepted).ConfigureAwait(false))
         {
-            // Only one request can move the step past its old value: a replay racing the first use loses here.
-            var taken = await data.RunAsync(db => db.Users
-                .Where(u => u.Id == userId && (u.LastTotpTimeStep == null || u.LastTotpTimeStep < accepted))
-                .ExecuteUpdateAsync(u => u.SetProperty(x => x.LastTotpTimeStep, accepted))).ConfigureAwait(false);
-            if (taken == 1)
-            {
-                return true;
-            }
+            return true;
         }
 
         await users.AccessFailedAsync(user).ConfigureAwait(false);
         return false;
     }
+
+    /// <summary>
+    /// Records <paramref name="step"/> as the account's last accepted one unless it or a later one was accepted before. Only
+    /// one request can move the step past its old value: a replay racing the first use loses here.
+    /// </summary>
+    internal static async Task<bool> TakeStepAsync(DataAccess data, string userId, long step) =>
+        await data.RunAsync(db => db.Users
+            .Where(u => u.Id == userId && (u.LastTotpTimeStep == null || u.LastTotpTimeStep < step))
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LastTotpTimeStep, step))).ConfigureAwait(false) == 1;
 
     /// <summary>The time step whose code is <paramref name="digits"/>, within <see cref="AllowedDrift"/> of <paramref name="now"/>.</summary>
     internal static long? MatchingStep(string base32Key, string digits, DateTimeOffset now)

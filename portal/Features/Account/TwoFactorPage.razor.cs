@@ -64,7 +64,7 @@ public sealed partial class TwoFactorPage
         var userName = _user.UserName ?? _user.Id;
         if (_enrolling)
         {
-            if (!await Users.VerifyTwoFactorTokenAsync(_user, TokenOptions.DefaultAuthenticatorProvider, code))
+            if (!await Users.VerifyTwoFactorTokenAsync(_user, SingleUseAuthenticator.ProviderName, code))
             {
                 await Users.AccessFailedAsync(_user);
                 await Audit.RecordAsync(userName, null, null, AuditActions.SecondFactorFailed, AuditSubjects.User(userName), new { enrolment = true });
@@ -76,7 +76,10 @@ public sealed partial class TwoFactorPage
             await Audit.RecordAsync(userName, null, null, AuditActions.SecondFactorEnrolled, AuditSubjects.User(userName));
         }
 
-        var result = await SignIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
+        // The enrolment's code was just used (each code is accepted once): that sign-in completes without a second check.
+        var result = _enrolling
+            ? await SignIn.SignInAfterEnrolmentAsync(_user)
+            : await SignIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false);
         if (result.Succeeded)
         {
             await Audit.RecordAsync(userName, null, null, AuditActions.SignedIn, AuditSubjects.User(userName), new { secondFactor = true });

@@ -28,6 +28,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.SignedOut] = "Audit.Event.SignedOut",
         [AuditActions.SessionExpired] = "Audit.Event.SessionExpired",
         [AuditActions.PasswordChanged] = "Audit.Event.PasswordChanged",
+        [AuditActions.PasswordChangeRefused] = "Account.Audit.PasswordChangeRefused",
         [AuditActions.ApplicantRegistered] = "Audit.Event.ApplicantRegistered",
         [AuditActions.ApplicantChanged] = "Audit.Event.ApplicantChanged",
         [AuditActions.ApplicantBlocked] = "Audit.Event.ApplicantBlocked",

@@ -100,6 +100,7 @@ public static class AuditActions
     public const string SignedOut = "account.signed-out";
     public const string SessionExpired = "account.session-expired";
     public const string PasswordChanged = "account.password-changed";
+    public const string PasswordChangeRefused = "account.password-change-refused";
     public const string ApplicantRegistered = "applicant.registered";
     public const string ApplicantChanged = "applicant.changed";
     public const string ApplicantBlocked = "applicant.blocked";

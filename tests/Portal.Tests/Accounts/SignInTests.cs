@@ -92,7 +92,7 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         key.Length.ShouldBeGreaterThanOrEqualTo(16);
         (await session.GetAsync("/applicants")).StatusCode.ShouldBe(HttpStatusCode.Redirect, "no page before the second factor is set up");
 
-        using var enrolled = await session.PostFormAsync("/account/two-factor", enrolment, "two-factor", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(key) });
+        using var enrolled = await session.PostFormAsync("/account/two-factor", enrolment, "two-factor", new Dictionary<string, string> { ["Input.Code"] = await Totp.UnusedCodeAsync(key) });
 
         enrolled.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         var page = await session.OkPageAsync("/applicants");
@@ -113,21 +113,105 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         string? message = null;
         for (var attempt = 1; attempt <= AccountSetup.MaxFailedAttempts; attempt++)
         {
-            var login = await session.OkPageAsync("/account/login");
-            using var response = await session.PostFormAsync("/account/login", login, "login",
-                new Dictionary<string, string> { ["Input.UserName"] = holder.UserName, ["Input.Password"] = $"Wrong-{attempt}-Password1" });
+            using var response = await PostPasswordAfterAnyDelayAsync(session, holder.UserName, $"Wrong-{attempt}-Password1");
             response.StatusCode.ShouldBe(HttpStatusCode.OK);
             message = (new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await response.Content.ReadAsStringAsync()))
                 .QuerySelector("[data-testid=login-error]")?.TextContent;
         }
 
         message.ShouldBe(Texts.Format("Login.LockedOut", Texts.Culture("cs"), (int)AccountSetup.LockoutTime.TotalMinutes));
-        var retry = await session.OkPageAsync("/account/login");
-        using var right = await session.PostFormAsync("/account/login", retry, "login",
-            new Dictionary<string, string> { ["Input.UserName"] = holder.UserName, ["Input.Password"] = holder.Password });
-        right.StatusCode.ShouldBe(HttpStatusCode.OK, "a locked account does not sign in with the right password either");
+        using var right = await PostPasswordAfterAnyDelayAsync(session, holder.UserName, holder.Password);
+        right.StatusCode.ShouldBe(HttpStatusCode.OK, "a locked account does not sign in with the right password either (from this address)");
         (await session.GetAsync("/")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
         (await _data.AuditAsync()).Count(a => a.Action == AuditActions.LockedOut && a.Actor == holder.UserName).ShouldBeGreaterThanOrEqualTo(1);
+    }
+
+    /// <summary>Posts a password, waiting out the address's progressive delay (429 with Retry-After) first, as a patient person would.</summary>
+    private static async Task<HttpResponseMessage> PostPasswordAfterAnyDelayAsync(PortalSession session, string userName, string password)
+    {
+        while (true)
+        {
+            var login = await session.OkPageAsync("/account/login");
+            var response = await session.PostFormAsync("/account/login", login, "login",
+                new Dictionary<string, string> { ["Input.UserName"] = userName, ["Input.Password"] = password });
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                return response;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(int.Parse(response.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture)));
+            response.Dispose();
+        }
+    }
+
+    /// <summary>The password step of a second-factor account in a new session: the second-factor page it is sent to.</summary>
+    private async Task<(PortalSession Session, AngleSharp.Html.Dom.IHtmlDocument Page)> PasswordOnlyAsync(TestAccount account)
+    {
+        var session = NewSession();
+        var login = await session.OkPageAsync("/account/login");
+        using var afterPassword = await session.PostFormAsync("/account/login", login, "login",
+            new Dictionary<string, string> { ["Input.UserName"] = account.UserName, ["Input.Password"] = account.Password });
+        afterPassword.Headers.Location!.AbsolutePath.ShouldBe("/account/two-factor");
+        return (session, await session.OkPageAsync(afterPassword.Headers.Location.OriginalString));
+    }
+
+    [Fact]
+    public async Task A_sign_in_code_is_accepted_once()
+    {
+        var account = await _data.AccountAsync(PortalRoles.CompanyRepresentative, await _data.OrganisationAsync());
+        var code = Totp.Code(account.AuthenticatorKey!);
+        var (first, firstPage) = await PasswordOnlyAsync(account);
+        var (second, secondPage) = await PasswordOnlyAsync(account);
+
+        using var accepted = await first.PostFormAsync("/account/two-factor", firstPage, "two-factor", new Dictionary<string, string> { ["Input.Code"] = code });
+        using var replayed = await second.PostFormAsync("/account/two-factor", secondPage, "two-factor", new Dictionary<string, string> { ["Input.Code"] = code });
+
+        accepted.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        replayed.StatusCode.ShouldBe(HttpStatusCode.OK, "the same code a second time is refused");
+        new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await replayed.Content.ReadAsStringAsync())
+            .QuerySelector("[data-testid=two-factor-error]").ShouldNotBeNull().TextContent.ShouldBe(Texts.Get("TwoFactor.Wrong", Texts.Culture("cs")));
+        (await first.GetAsync("/applicants")).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await second.GetAsync("/applicants")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public async Task A_code_from_sixty_seconds_ago_is_refused_and_one_from_thirty_is_taken()
+    {
+        var account = await _data.AccountAsync(PortalRoles.Support);
+        var (session, page) = await PasswordOnlyAsync(account);
+        using (session)
+        {
+            var now = DateTimeOffset.UtcNow;
+            using var old = await session.PostFormAsync("/account/two-factor", page, "two-factor", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(account.AuthenticatorKey!, now.AddSeconds(-60)) });
+            old.StatusCode.ShouldBe(HttpStatusCode.OK, "two time steps old");
+            (await session.GetAsync("/support")).StatusCode.ShouldBe(HttpStatusCode.Redirect);
+
+            using var recent = await session.PostFormAsync("/account/two-factor", page, "two-factor", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(account.AuthenticatorKey!, now.AddSeconds(-30)) });
+            recent.StatusCode.ShouldBe(HttpStatusCode.Redirect, "one step of clock drift is allowed");
+        }
+    }
+
+    [Fact]
+    public async Task The_enrolment_code_is_used_up_by_the_enrolment()
+    {
+        var representative = await _data.AccountAsync(PortalRoles.CompanyRepresentative, await _data.OrganisationAsync(), enrolled: false);
+        var (session, enrolment) = await PasswordOnlyAsync(representative);
+        var key = enrolment.QuerySelector("[data-testid=totp-key]").ShouldNotBeNull().TextContent.Replace(" ", "", StringComparison.Ordinal);
+        var code = Totp.Code(key);
+        using (session)
+        {
+            using var enrolled = await session.PostFormAsync("/account/two-factor", enrolment, "two-factor", new Dictionary<string, string> { ["Input.Code"] = code });
+            enrolled.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        }
+
+        var (again, page) = await PasswordOnlyAsync(representative);
+        using (again)
+        {
+            using var replayed = await again.PostFormAsync("/account/two-factor", page, "two-factor", new Dictionary<string, string> { ["Input.Code"] = code });
+            replayed.StatusCode.ShouldBe(HttpStatusCode.OK, "the code that enrolled the authenticator does not sign in again");
+        }
     }
 
     [Theory]

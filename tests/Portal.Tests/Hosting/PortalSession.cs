@@ -34,6 +34,16 @@ public sealed class PortalSession : IDisposable
     /// <summary>Every address the session was sent to (redirects included): nothing secret may ever be in one.</summary>
     public List<string> Locations { get; } = [];
 
+    /// <summary>From now on, the requests come through a proxy that reports <paramref name="address"/> as the browser's (X-Forwarded-For).</summary>
+    public void SetForwardedFor(string? address)
+    {
+        _client.DefaultRequestHeaders.Remove("X-Forwarded-For");
+        if (address is not null)
+        {
+            _client.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+        }
+    }
+
     public async Task<HttpResponseMessage> GetAsync(string path)
     {
         var response = await _client.GetAsync(path);
@@ -118,7 +128,7 @@ public sealed class PortalSession : IDisposable
         var secondFactor = await OkPageAsync(location);
         var key = secondFactor.QuerySelector("[data-testid=totp-key]")?.TextContent.Replace(" ", "", StringComparison.Ordinal) ?? authenticatorKey
             ?? throw new InvalidOperationException($"{userName} has an authenticator already; the test must know its key.");
-        using var verified = await PostFormAsync(location, secondFactor, "two-factor", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(key) });
+        using var verified = await PostFormAsync(location, secondFactor, "two-factor", new Dictionary<string, string> { ["Input.Code"] = await Totp.UnusedCodeAsync(key) });
         if (verified.StatusCode != HttpStatusCode.Redirect)
         {
             throw new InvalidOperationException($"Second factor of {userName} was not accepted: {await verified.Content.ReadAsStringAsync()}");
