@@ -5,11 +5,14 @@
 #
 #   eng/demo-device.sh DIR [HOLDER-NAME]
 #   eng/demo-device.sh DIR --install-certificate CERT.der   (replaces the holder's qualified certificate, CKA_ID 01)
+#   eng/demo-device.sh DIR --install-authentication-certificate CERT.der   (the standard area's, CKA_ID 02)
 #
 # The device's serial number is DEMO_DEVICE_SERIAL (default 5110CC0000000001), so the portal's demo data
 # can name the same device; the service key's public key is left in DIR/service-key.pub.pem and the holder's
 # qualified public key in DIR/holder.pub.pem for the same reason.
 #
+# DEMO_HOLDER_AUTH_KEY=yes also gives the holder an authentication key in the standard area (CKA_ID 02, its public key in
+# DIR/holder-auth.pub.pem), for which the portal's demo data issues a commercial certificate: signing in with the token.
 # DEMO_HOLDER_KEY=none makes a device as the CA hands it out: only the service key (a fresh token for the
 # lifecycle's tests). DEMO_HOLDER_CERTIFICATE=none leaves the holder's key without a certificate: the run command has the portal's
 # embedded CA issue it and installs it. The default (demo-ca) issues one from a throwaway CA made here, for the
@@ -34,6 +37,16 @@ token_field() { softhsm2-util --show-slots | awk -v want="$1" -v field="$2" '
   /Serial number:/ { serial = $3 }
   /Label:/ { sub(/^[ \t]*Label:[ \t]*/, ""); sub(/[ \t]+$/, ""); if ($0 == want) print (field == "slot" ? slot : serial) }'; }
 p11() { pkcs11-tool --module "$module" "$@" >/dev/null 2>&1 || { echo "pkcs11-tool $* failed" >&2; pkcs11-tool --module "$module" "$@" >&2; exit 1; }; }
+
+if [ "$holder" = --install-authentication-certificate ]; then
+  certificate=${3:?usage: demo-device.sh DIR --install-authentication-certificate CERT.der}
+  export SOFTHSM2_CONF="$dir/softhsm2.conf"
+  standard_slot=$(token_field "$label" slot)
+  name=$(openssl x509 -inform DER -in "$certificate" -noout -subject -nameopt utf8,sep_multiline | sed -n 's/^ *commonName=//p')
+  pkcs11-tool --module "$module" --slot "$standard_slot" --login --pin "$pin" --delete-object --type cert --id 02 >/dev/null 2>&1 || true
+  p11 --slot "$standard_slot" --login --pin "$pin" --write-object "$certificate" --type cert --id 02 --label "${name:-certificate}"
+  exit 0
+fi
 
 if [ "$holder" = --install-certificate ]; then
   certificate=${3:?usage: demo-device.sh DIR --install-certificate CERT.der}
@@ -79,6 +92,14 @@ p11 --slot "$qualified_slot" --login --pin "$qpin" --keypairgen --key-type rsa:2
     --label "$holder" --id 01 --usage-sign --sensitive --always-auth
 p11 --slot "$qualified_slot" --read-object --type pubkey --id 01 --output-file "$work/holder.pub.der"
 openssl pkey -pubin -inform DER -in "$work/holder.pub.der" -out "$dir/holder.pub.pem"
+
+# The holder's authentication key in the standard area (PIN once per session, no per-signature PIN): it signs in.
+if [ "${DEMO_HOLDER_AUTH_KEY:-no}" = yes ]; then
+p11 --slot "$standard_slot" --login --pin "$pin" --keypairgen --key-type rsa:2048 \
+    --label "$holder" --id 02 --usage-sign --sensitive
+p11 --slot "$standard_slot" --read-object --type pubkey --id 02 --output-file "$work/holder-auth.pub.der"
+openssl pkey -pubin -inform DER -in "$work/holder-auth.pub.der" -out "$dir/holder-auth.pub.pem"
+fi
 
 # A demo qualified CA and the holder's qualified certificate (QcCompliance, QcSSCD, QcType esign; QCP-n-qscd).
 if [ "${DEMO_HOLDER_CERTIFICATE:-demo-ca}" != none ]; then

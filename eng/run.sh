@@ -19,7 +19,7 @@ configuration=Debug
 
 "$root/eng/prerequisites.sh" run
 simulator=$("$root/tests/Pkcs11Simulator/build.sh" "$data/bin" >/dev/null && echo "$data/bin/libp11sim.so")
-DEMO_HOLDER_CERTIFICATE=none "$root/eng/demo-device.sh" "$data/demo"
+DEMO_HOLDER_CERTIFICATE=none DEMO_HOLDER_AUTH_KEY=yes "$root/eng/demo-device.sh" "$data/demo"
 
 # Quiet unless the build fails (dotnet build prints its summary even at -v quiet).
 build() {
@@ -48,12 +48,14 @@ trap stop INT TERM EXIT
 
 # The portal first: at its first start (a fresh data folder) it creates the CA (keys in a SoftHSM2 token under
 # $data/portal/ca) and the demo data - an organisation with a representative and applicants, the demo device's holder
-# Jan Novák with his qualified certificate issued by that CA, a support user and an RA operator - and prints the
+# Jan Novák with his qualified certificate (and the commercial one he signs in with) issued by that CA, a support user and an RA operator - and prints the
 # accounts' one-time passwords.
 (cd "$root/portal" && exec dotnet "bin/$configuration/net10.0/Portal.dll" --urls "$portal_url" \
   "--AllowedHosts=$portal_host" "--Portal:DataDirectory=$data/portal" "--AgentBridge:Url=$agent_url" "--Pki:PublicBaseUrl=$portal_url" "--Reminders:PortalUrl=$portal_url" \
   "--Demo:Enabled=true" "--Demo:ServiceKeyPath=$data/demo/service-key.pub.pem" \
-  "--Demo:HolderPublicKeyPath=$data/demo/holder.pub.pem" "--Demo:HolderCertificatePath=$data/demo/holder.cert.der") &
+  "--Demo:HolderPublicKeyPath=$data/demo/holder.pub.pem" "--Demo:HolderCertificatePath=$data/demo/holder.cert.der" \
+  "--Demo:HolderAuthenticationPublicKeyPath=$data/demo/holder-auth.pub.pem" \
+  "--Demo:HolderAuthenticationCertificatePath=$data/demo/holder-auth.cert.der") &
 pids+=($!)
 
 for _ in $(seq 1 240); do
@@ -67,6 +69,11 @@ done
 if [ -f "$data/demo/holder.cert.der" ] && ! cmp -s "$data/demo/holder.cert.der" "$data/demo/holder.cert.installed.der"; then
   "$root/eng/demo-device.sh" "$data/demo" --install-certificate "$data/demo/holder.cert.der"
   cp "$data/demo/holder.cert.der" "$data/demo/holder.cert.installed.der"
+fi
+# And his commercial certificate next to the standard area's authentication key: he can sign in with the token.
+if [ -f "$data/demo/holder-auth.cert.der" ] && ! cmp -s "$data/demo/holder-auth.cert.der" "$data/demo/holder-auth.cert.installed.der"; then
+  "$root/eng/demo-device.sh" "$data/demo" --install-authentication-certificate "$data/demo/holder-auth.cert.der"
+  cp "$data/demo/holder-auth.cert.der" "$data/demo/holder-auth.cert.installed.der"
 fi
 
 (cd "$root/agent" && exec dotnet "bin/$configuration/net10.0/Agent.dll" "${agent_args[@]}") &

@@ -67,6 +67,10 @@ public sealed class ProductUnderTest : IAsyncDisposable
     public static Task<ProductUnderTest> StartWithDemoDeviceAsync(Func<string, IReadOnlyList<string>>? allowedOrigins = null, params string[] extraArguments) =>
         StartAsync(directory => DemoDevice.CreateAsync(Path.Combine(directory, "demo"), withDemoCaCertificate: false), allowedOrigins, extraArguments);
 
+    /// <summary>The run command's demo device: besides the qualified key, an authentication key whose commercial certificate signs the holder in.</summary>
+    public static Task<ProductUnderTest> StartWithAuthenticationKeyAsync() =>
+        StartAsync(directory => DemoDevice.CreateAsync(Path.Combine(directory, "demo"), withDemoCaCertificate: false, withAuthenticationKey: true), null, []);
+
     /// <summary>
     /// The product with a device as the CA hands it out — registered for the demo holder (its service key on record),
     /// bound to nobody, no keys, a serial no test used before.
@@ -144,6 +148,8 @@ public sealed class ProductUnderTest : IAsyncDisposable
                 $"--Demo:ServiceKeyPath={Path.Combine(Demo.Directory, "service-key.pub.pem")}",
                 $"--Demo:HolderPublicKeyPath={Demo.HolderPublicKeyPath}",
                 $"--Demo:HolderCertificatePath={Demo.HolderCertificatePath}",
+                $"--Demo:HolderAuthenticationPublicKeyPath={Demo.HolderAuthenticationPublicKeyPath}",
+                $"--Demo:HolderAuthenticationCertificatePath={Demo.HolderAuthenticationCertificatePath}",
             ],
             .. _portalArguments,
         ]);
@@ -151,6 +157,11 @@ public sealed class ProductUnderTest : IAsyncDisposable
         if (Demo is not null && File.Exists(Demo.HolderCertificatePath))
         {
             await Demo.InstallHolderCertificateAsync().ConfigureAwait(false);
+        }
+
+        if (Demo is not null && File.Exists(Demo.HolderAuthenticationCertificatePath))
+        {
+            await Demo.InstallHolderAuthenticationCertificateAsync().ConfigureAwait(false);
         }
 
         await StartAgentAsync(setup).ConfigureAwait(false);

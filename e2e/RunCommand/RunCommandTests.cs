@@ -84,8 +84,9 @@ public sealed class RunCommandTests(BrowserFixture browser)
         var list = await page.Page.Context.NewPageAsync();
         await list.GotoAsync(product.PortalUrl + "/certificates");
         var rows = list.Locator("[data-testid=certificate-row]");
-        await Assertions.Expect(rows).ToHaveCountAsync(1);
-        await Assertions.Expect(rows.First).ToContainTextAsync(certificate.SerialNumber);
+        // His qualified certificate and the commercial one he signs in with (the standard area's).
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await Assertions.Expect(list.Locator($"[data-testid=certificate-row]:has-text('{certificate.SerialNumber}')")).ToHaveCountAsync(1);
         await list.CloseAsync();
     }
 

@@ -53,6 +53,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<ExpiryDigest> ExpiryDigests => Set<ExpiryDigest>();
 
+    public DbSet<SpentChallenge> SpentChallenges => Set<SpentChallenge>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -206,6 +208,14 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             lease.HasKey(l => l.Name);
             lease.Property(l => l.Name).HasMaxLength(JobLease.NameMaxLength);
             lease.Property(l => l.Holder).HasMaxLength(200);
+        });
+
+        builder.Entity<SpentChallenge>(spent =>
+        {
+            spent.ToTable("SpentChallenges");
+            spent.HasKey(c => c.NonceSha256);
+            spent.Property(c => c.NonceSha256).HasMaxLength(SpentChallenge.HashLength);
+            spent.HasIndex(c => c.ExpiresAtUtc);
         });
 
         builder.Entity<Throttle>(throttle =>

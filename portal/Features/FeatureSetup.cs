@@ -46,6 +46,7 @@ public static class FeatureSetup
         services.AddScoped<DeviceCertificates>();
         services.AddScoped<BindingService>();
         services.AddScoped<SignedBindingCancellation>();
+        services.AddScoped<CertificatesOfRecord>();
         services.AddScoped<SignedDocuments>();
         services.AddScoped<RequestService>();
         services.AddScoped<DeviceRequestSubmission>();

@@ -69,19 +69,6 @@ public sealed record AttestationStatement(byte[] RequestSha256, byte[] Nonce, st
         return about && SignatureValid(attestation, serviceKey);
     }
 
-    private static bool SignatureValid(ServiceKeyAttestation attestation, PublicKey serviceKey)
-    {
-        var hash = attestation.SignatureAlgorithm.EndsWith("SHA384", StringComparison.Ordinal) ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
-        using var rsa = serviceKey.GetRSAPublicKey();
-        if (rsa is not null)
-        {
-            return attestation.SignatureAlgorithm.StartsWith("RSA-PKCS1", StringComparison.Ordinal)
-                && rsa.VerifyData(attestation.Statement, attestation.Signature, hash, RSASignaturePadding.Pkcs1);
-        }
-
-        using var ecdsa = serviceKey.GetECDsaPublicKey();
-        return ecdsa is not null
-            && attestation.SignatureAlgorithm.StartsWith("ECDSA", StringComparison.Ordinal)
-            && ecdsa.VerifyData(attestation.Statement, attestation.Signature, hash, DSASignatureFormat.Rfc3279DerSequence);
-    }
+    private static bool SignatureValid(ServiceKeyAttestation attestation, PublicKey serviceKey) =>
+        BridgeSignatures.Verify(serviceKey, attestation.SignatureAlgorithm, attestation.Statement, attestation.Signature);
 }

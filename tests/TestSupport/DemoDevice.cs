@@ -48,11 +48,21 @@ public sealed class DemoDevice
     /// False: the holder's qualified key without a certificate, as the run command makes it (the portal's CA issues
     /// one, <see cref="InstallHolderCertificateAsync"/> puts it on); true: a certificate from a throwaway CA (agent tests).
     /// </param>
-    public static async Task<DemoDevice> CreateAsync(string directory, bool withDemoCaCertificate = true)
+    /// <param name="withAuthenticationKey">Also an authentication key in the standard area (the run command's device), for the portal to certify.</param>
+    public static async Task<DemoDevice> CreateAsync(string directory, bool withDemoCaCertificate = true, bool withAuthenticationKey = false)
     {
-        await ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [directory], withDemoCaCertificate
-            ? null
-            : new Dictionary<string, string> { ["DEMO_HOLDER_CERTIFICATE"] = "none" }).ConfigureAwait(false);
+        var environment = new Dictionary<string, string>();
+        if (!withDemoCaCertificate)
+        {
+            environment["DEMO_HOLDER_CERTIFICATE"] = "none";
+        }
+
+        if (withAuthenticationKey)
+        {
+            environment["DEMO_HOLDER_AUTH_KEY"] = "yes";
+        }
+
+        await ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [directory], environment).ConfigureAwait(false);
         return new DemoDevice(directory);
     }
 
@@ -74,6 +84,15 @@ public sealed class DemoDevice
     /// <summary>Puts the certificate the portal issued onto the device next to the holder's key, as the run command does.</summary>
     public Task InstallHolderCertificateAsync() =>
         ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [Directory, "--install-certificate", HolderCertificatePath]);
+
+    /// <summary>The public key (PEM) of the holder's authentication key in the standard area, when the device has one.</summary>
+    public string HolderAuthenticationPublicKeyPath => Path.Combine(Directory, "holder-auth.pub.pem");
+
+    /// <summary>Where the portal writes the commercial certificate it issued for that key.</summary>
+    public string HolderAuthenticationCertificatePath => Path.Combine(Directory, "holder-auth.cert.der");
+
+    public Task InstallHolderAuthenticationCertificateAsync() =>
+        ProcessRunner.RunCheckedAsync(Path.Combine(RepositoryPaths.Root, "eng", "demo-device.sh"), [Directory, "--install-authentication-certificate", HolderAuthenticationCertificatePath]);
 
     /// <summary>A demo device someone else created (the run command), by its directory.</summary>
     public static DemoDevice Open(string directory) =>

@@ -97,6 +97,8 @@ public static class AccountSetup
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section);
         services.AddScoped<SessionActivity>();
         services.AddScoped<Infrastructure.FormDrafts>();
+        services.AddScoped<TokenChallenges>();
+        services.AddScoped<TokenSignIns>();
         // The cookie's sliding expiry is the idle time: a page in use renews it (session-activity.js), an idle one lets it run out.
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<Microsoft.Extensions.Options.IOptions<SessionOptions>>((cookie, session) => cookie.ExpireTimeSpan = session.Value.IdleTimeout);

@@ -22,6 +22,8 @@ public sealed partial class LoginPage
 
     private string? _message;
 
+    private string TokenSignIn => $"account/login/token?returnUrl={Uri.EscapeDataString(AccountPaths.LocalOrHome(ReturnUrl))}";
+
     protected override void OnInitialized() => Input ??= new();
 
     private async Task SubmitAsync()

@@ -22,6 +22,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.AccessRefused] = "Audit.Event.AccessRefused",
         [AuditActions.SignedIn] = "Audit.Event.SignedIn",
         [AuditActions.SignInFailed] = "Audit.Event.SignInFailed",
+        [AuditActions.TokenSignInRefused] = "Audit.Event.TokenSignInRefused",
         [AuditActions.LockedOut] = "Audit.Event.LockedOut",
         [AuditActions.SecondFactorFailed] = "Audit.Event.SecondFactorFailed",
         [AuditActions.SecondFactorEnrolled] = "Audit.Event.SecondFactorEnrolled",

@@ -94,6 +94,7 @@ public static class AuditActions
     public const string AccessRefused = "access.refused";
     public const string SignedIn = "account.signed-in";
     public const string SignInFailed = "account.sign-in-failed";
+    public const string TokenSignInRefused = "account.token-sign-in-refused";
     public const string LockedOut = "account.locked-out";
     public const string SecondFactorFailed = "account.second-factor-failed";
     public const string SecondFactorEnrolled = "account.second-factor-enrolled";

@@ -1,10 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.EntityFrameworkCore;
-using Qtsp.Portal.Ca;
 using Qtsp.Portal.Data;
-using Qtsp.Portal.Infrastructure;
 
 namespace Qtsp.Portal.Features.Certificates;
 
@@ -50,7 +47,7 @@ public sealed record SignedDocumentCheck(DocumentSigner? Signer, SignedDocumentR
 /// signer's certificate is byte for byte one this CA issued to that holder, chains to the CA's root, is valid and not
 /// revoked now (the registry is what OCSP answers from), and is certified for signatures.
 /// </summary>
-public sealed class SignedDocuments(DataAccess data, ICertificateAuthority authority, TimeProvider time)
+public sealed class SignedDocuments(CertificatesOfRecord records, TimeProvider time)
 {
     /// <summary>How far the token's PC clock may be off the portal's.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
@@ -96,15 +93,13 @@ public sealed class SignedDocuments(DataAccess data, ICertificateAuthority autho
             return Refused(SignedDocumentRefusal.SigningTimeOutOfRange);
         }
 
-        var serial = signer.SerialNumber;
-        var der = signer.RawData;
-        var records = await data.RunAsync(db => db.Certificates.AsNoTracking().Where(c => c.SerialNumber == serial).ToListAsync()).ConfigureAwait(false);
-        if (records.FirstOrDefault(c => c.Der.AsSpan().SequenceEqual(der)) is not { } record)
+        var check = await records.CheckAsync(signer, now).ConfigureAwait(false);
+        if (check.Record is not { } record)
         {
             return Refused(SignedDocumentRefusal.UnknownSigner);
         }
 
-        if (!await ChainsToRootAsync(signer, now).ConfigureAwait(false))
+        if (check.Refusal == RecordRefusal.ChainInvalid)
         {
             return Refused(SignedDocumentRefusal.ChainInvalid);
         }
@@ -114,47 +109,13 @@ public sealed class SignedDocuments(DataAccess data, ICertificateAuthority autho
             return Refused(SignedDocumentRefusal.NotTheHolders);
         }
 
-        if (!record.IsValidAt(now.UtcDateTime))
+        if (check.Refusal is { } refusal)
         {
-            return Refused(SignedDocumentRefusal.SignerNotValid);
+            return Refused(refusal == RecordRefusal.NotValid ? SignedDocumentRefusal.SignerNotValid : SignedDocumentRefusal.NotForSigning);
         }
 
-        var usage = signer.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
-        if ((usage & (X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation)) == 0)
-        {
-            return Refused(SignedDocumentRefusal.NotForSigning);
-        }
-
+        var der = signer.RawData;
         return new SignedDocumentCheck(new DocumentSigner(record.Id, record.SerialNumber, record.Type, Convert.ToHexString(SHA256.HashData(der))), null);
-    }
-
-    private async Task<bool> ChainsToRootAsync(X509Certificate2 signer, DateTimeOffset now)
-    {
-        var cas = await authority.GetCaCertificatesAsync().ConfigureAwait(false);
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        // Status comes from the registry above, the source OCSP and the CRL answer from.
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        var loaded = new List<X509Certificate2>();
-        try
-        {
-            foreach (var (name, ca) in cas)
-            {
-                var certificate = X509CertificateLoader.LoadCertificate(ca);
-                loaded.Add(certificate);
-                (name == CaNames.Root ? chain.ChainPolicy.CustomTrustStore : chain.ChainPolicy.ExtraStore).Add(certificate);
-            }
-
-            return chain.Build(signer);
-        }
-        finally
-        {
-            foreach (var certificate in loaded)
-            {
-                certificate.Dispose();
-            }
-        }
     }
 
     private static SignedDocumentCheck Refused(SignedDocumentRefusal refusal) => new(null, refusal);

@@ -159,32 +159,9 @@ public sealed class TokenCare(
     }
 
     /// <summary>What went wrong and what to do, in the user's language.</summary>
-    public string Describe(AgentError error, DeviceSnapshot? device)
-    {
-        var model = device is null ? DeviceModelCatalogue.Unknown : DeviceModelCatalogue.ById(device.ModelId);
-        var pin = error.Pin is { } kind ? dialogs.Name(kind) : l["Pin.Pin"];
-        var text = error.Code switch
-        {
-            AgentErrorCode.PinIncorrect => l["TokenCare.Error.PinIncorrect", pin],
-            AgentErrorCode.PinLocked => l["TokenCare.Error.PinLocked", pin, dialogs.Name(Unblocker(model, error.Pin))],
-            AgentErrorCode.ModuleFailure => l["TokenCare.Error.ModuleFailure", error.Pkcs11Code ?? "?"],
-            AgentErrorCode.TryLater => l["TokenCare.Error.TryLater", pin, error.RetryAfterSeconds ?? 1],
-            AgentErrorCode.DeviceNotRegistered => l["TokenCare.Error.DeviceNotRegistered", device?.SerialNumber ?? "?"],
-            AgentErrorCode.CapacityExceeded when error.Capacity is { } capacity => DescribeCapacity(capacity),
-            _ => l[$"TokenCare.Error.{error.Code}"],
-        };
-        return error.LeftoverKeyIdHex is { } leftover ? $"{text} {l["TokenCare.Error.LeftoverKey", leftover]}" : text;
-    }
+    public string Describe(AgentError error, DeviceSnapshot? device) => dialogs.Describe(error, device?.ModelId, device?.SerialNumber);
 
-    public string DescribeCapacity(CapacityProblem capacity) => capacity.Issue switch
-    {
-        CapacityIssue.QualifiedAreaFull => l["TokenCare.Capacity.QualifiedAreaFull", capacity.QualifiedCertificates],
-        CapacityIssue.OrphanKeys => l["TokenCare.Capacity.OrphanKeys", string.Join(", ", capacity.OrphanKeyLabels)],
-        _ => l["TokenCare.Capacity.NoFreeMemory"],
-    };
-
-    private static PinKind Unblocker(DeviceModel model, PinKind? pin) =>
-        pin is { } kind && model.Policy(kind)?.UnblockedBy is { } unblocker ? unblocker : PinKind.Puk;
+    public string DescribeCapacity(CapacityProblem capacity) => dialogs.DescribeCapacity(capacity);
 
     /// <summary>Records the outcome of an operation on the user's device (who, on whose behalf, from where); never any secret.</summary>
     private async Task AuditAsync(string action, DeviceSnapshot device, AreaSnapshot? area, AgentError? error, object? details) =>

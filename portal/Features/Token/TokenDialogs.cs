@@ -165,6 +165,55 @@ public sealed class TokenDialogs(IStringLocalizer<Strings> l)
         };
     }
 
+    /// <summary>
+    /// The sign-in page's PIN dialog for answering a challenge with a device of <paramref name="modelId"/>'s model. The page
+    /// has no circuit: it gets one dialog per model before it sees a device, and sets the final-try flag from the device's
+    /// state itself.
+    /// </summary>
+    public SecretOperation SignInChallenge(string modelId)
+    {
+        var model = DeviceModelCatalogue.ById(modelId);
+        var fields = new SecretFields<ChallengeSignature>().Add(Field("pin", Name(PinKind.Pin)), c => c.Pin);
+        return Operation(
+            AgentHubContract.SignChallenge,
+            new ChallengeSignature("", "", [], [], false),
+            fields,
+            Dialog(l["TokenSignIn.Dialog.Title"], l["TokenSignIn.Dialog.Intro"], null, fields.Fields, new PinStatus(PinKind.Pin, PinState.Ok, false), l["TokenSignIn.Dialog.Submit"], model));
+    }
+
+    /// <summary>What went wrong in an agent operation and what to do, in the user's language.</summary>
+    public string Describe(AgentError error, string? modelId, string? deviceSerial)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var model = modelId is null ? DeviceModelCatalogue.Unknown : DeviceModelCatalogue.ById(modelId);
+        var pin = error.Pin is { } kind ? Name(kind) : l["Pin.Pin"];
+        var text = error.Code switch
+        {
+            AgentErrorCode.PinIncorrect => l["TokenCare.Error.PinIncorrect", pin],
+            AgentErrorCode.PinLocked => l["TokenCare.Error.PinLocked", pin, Name(Unblocker(model, error.Pin))],
+            AgentErrorCode.ModuleFailure => l["TokenCare.Error.ModuleFailure", error.Pkcs11Code ?? "?"],
+            AgentErrorCode.TryLater => l["TokenCare.Error.TryLater", pin, error.RetryAfterSeconds ?? 1],
+            AgentErrorCode.DeviceNotRegistered => l["TokenCare.Error.DeviceNotRegistered", deviceSerial ?? "?"],
+            AgentErrorCode.CapacityExceeded when error.Capacity is { } capacity => DescribeCapacity(capacity),
+            _ => l[$"TokenCare.Error.{error.Code}"],
+        };
+        return error.LeftoverKeyIdHex is { } leftover ? $"{text} {l["TokenCare.Error.LeftoverKey", leftover]}" : text;
+    }
+
+    public string DescribeCapacity(CapacityProblem capacity)
+    {
+        ArgumentNullException.ThrowIfNull(capacity);
+        return capacity.Issue switch
+        {
+            CapacityIssue.QualifiedAreaFull => l["TokenCare.Capacity.QualifiedAreaFull", capacity.QualifiedCertificates],
+            CapacityIssue.OrphanKeys => l["TokenCare.Capacity.OrphanKeys", string.Join(", ", capacity.OrphanKeyLabels)],
+            _ => l["TokenCare.Capacity.NoFreeMemory"],
+        };
+    }
+
+    private static PinKind Unblocker(DeviceModel model, PinKind? pin) =>
+        pin is { } kind && model.Policy(kind)?.UnblockedBy is { } unblocker ? unblocker : PinKind.Puk;
+
     private static SecretOperation Operation<TCommand>(string method, TCommand command, SecretFields<TCommand> fields, SecretDialog dialog)
         where TCommand : notnull =>
         new(method, command, fields.Secrets, dialog);

@@ -31,6 +31,12 @@ public sealed class DemoOptions
     /// puts it onto the demo device next to its key (CKA_ID <see cref="DemoData.HolderKeyIdHex"/>).
     /// </summary>
     public string? HolderCertificatePath { get; set; }
+
+    /// <summary>The public key (PEM) of the holder's authentication key in the demo device's standard area (eng/demo-device.sh with DEMO_HOLDER_AUTH_KEY=yes).</summary>
+    public string? HolderAuthenticationPublicKeyPath { get; set; }
+
+    /// <summary>Where to write the commercial certificate issued for that key; the run command installs it (CKA_ID <see cref="DemoData.HolderAuthenticationKeyIdHex"/>).</summary>
+    public string? HolderAuthenticationCertificatePath { get; set; }
 }
 
 /// <summary>The demo accounts created at first start, with their one-time passwords (printed, never stored in plain text).</summary>
@@ -51,6 +57,9 @@ public static class DemoData
 
     /// <summary>The CKA_ID eng/demo-device.sh gives the holder's qualified key.</summary>
     public const string HolderKeyIdHex = "01";
+
+    /// <summary>The CKA_ID eng/demo-device.sh gives the holder's authentication key in the standard area.</summary>
+    public const string HolderAuthenticationKeyIdHex = "02";
 
     /// <summary>Creates the demo data when the database has no accounts yet; returns the accounts created (none on later starts).</summary>
     public static async Task<IReadOnlyList<DemoAccount>> SeedAsync(IServiceProvider services, DemoOptions options, TimeProvider time)
@@ -160,6 +169,15 @@ public static class DemoData
             if (!string.IsNullOrWhiteSpace(options.HolderCertificatePath))
             {
                 await File.WriteAllBytesAsync(options.HolderCertificatePath, certificate.Der).ConfigureAwait(false);
+            }
+        }
+
+        if (ReadPublicKey(options.HolderAuthenticationPublicKeyPath) is { } authenticationKey)
+        {
+            var certificate = await demo.IssueAsync(holder, null, device, CertificateType.Commercial, authenticationKey, TimeSpan.FromDays(365), HolderAuthenticationKeyIdHex).ConfigureAwait(false);
+            if (!string.IsNullOrWhiteSpace(options.HolderAuthenticationCertificatePath))
+            {
+                await File.WriteAllBytesAsync(options.HolderAuthenticationCertificatePath, certificate.Der).ConfigureAwait(false);
             }
         }
 

@@ -30,28 +30,10 @@ public sealed class SignedBindingCancellationTests(RevocationPortals portals) : 
     public static TheoryData<DatabaseProvider> Providers() => RevocationPortals.Providers();
 
     /// <summary>A holder, their bound device and a certificate from the portal's CA on it, with the private key kept here.</summary>
-    private sealed record Holder(Applicant Applicant, SecureDevice Device, TestAccount Account, Signer Qualified);
+    private sealed record Holder(Applicant Applicant, SecureDevice Device, TestAccount Account, CertifiedKey Qualified);
 
-    private sealed record Signer(Certificate Record, X509Certificate2 WithKey);
-
-    private static async Task<Signer> IssueAsync(TestData data, IServiceProvider services, Applicant applicant, SecureDevice? device, CertificateType type = CertificateType.Qualified)
-    {
-        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = type == CertificateType.Commercial
-            ? IssuanceRequests.Commercial(key.ExportSubjectPublicKeyInfo())
-            : IssuanceRequests.Qualified(key.ExportSubjectPublicKeyInfo());
-        var issued = (await services.GetRequiredService<ICertificateAuthority>().IssueAsync(request)).ShouldBeOfType<IssuedCertificate>();
-        using var certificate = X509CertificateLoader.LoadCertificate(issued.Der);
-        var record = Certificate.FromIssued(certificate, type);
-        record.ApplicantId = applicant.Id;
-        record.DeviceId = device?.Id;
-        await data.DbAsync(db =>
-        {
-            db.Certificates.Add(record);
-            return db.SaveChangesAsync();
-        });
-        return new Signer(record, certificate.CopyWithPrivateKey(key));
-    }
+    private static Task<CertifiedKey> IssueAsync(TestData data, IServiceProvider services, Applicant applicant, SecureDevice? device, CertificateType type = CertificateType.Qualified) =>
+        CertifiedKeys.IssueAsync(data, services, applicant, device, type);
 
     private async Task<Holder> HolderAsync(DatabaseProvider provider, string name)
     {

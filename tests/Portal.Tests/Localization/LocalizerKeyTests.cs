@@ -55,6 +55,7 @@ public sealed partial class LocalizerKeyTests
         // RegistrationPage and RejectRequestDialog: the document types and the refusals of approval and rejection
         ["Registration.DocumentType.{t}"] = Enum.GetNames<IdentityDocumentType>(),
         ["Registration.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Registration.RegistrationRefusal>(),
+        ["TokenSignIn.Refused.{outcome}"] = Enum.GetNames<TokenSignInOutcome>().Where(n => n != nameof(TokenSignInOutcome.SignedIn)).ToArray(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),

@@ -58,7 +58,8 @@ public sealed class RevocationPortals : IAsyncLifetime
         foreach (var provider in new[] { DatabaseProvider.Sqlite, DatabaseProvider.PostgreSql })
         {
             var publisher = new RecordingPublisher();
-            var server = await PortalServer.StartAsync(provider, services => services.AddSingleton<IRevocationPublisher>(publisher));
+            // A proxy on loopback is believed, so tests can act from addresses of their own (each has its own sign-in limits).
+            var server = await PortalServer.StartAsync(provider, services => services.AddSingleton<IRevocationPublisher>(publisher), "--Hosting:KnownProxies:0", "127.0.0.1");
             publisher.Services = server.App.Services;
             _portals[provider] = (server, publisher);
         }

@@ -1008,6 +1008,22 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.ToTable("SecureDevices", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SpentChallenge", b =>
+                {
+                    b.Property<string>("NonceSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("NonceSha256");
+
+                    b.HasIndex("ExpiresAtUtc");
+
+                    b.ToTable("SpentChallenges", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>
                 {
                     b.Property<long>("Id")

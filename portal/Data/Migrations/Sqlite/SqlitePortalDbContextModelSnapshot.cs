@@ -968,6 +968,22 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.ToTable("SecureDevices", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SpentChallenge", b =>
+                {
+                    b.Property<string>("NonceSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("NonceSha256");
+
+                    b.HasIndex("ExpiresAtUtc");
+
+                    b.ToTable("SpentChallenges", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>
                 {
                     b.Property<long>("Id")
