@@ -127,7 +127,7 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
                 : "—",
         ],
         AuditActions.CertificateAccepted => [Text(facts, "serial")],
-        AuditActions.DeviceCertificationEnded => [Text(facts, "device"), Text(facts, "revoked")],
+        AuditActions.DeviceCertificationEnded => [Text(facts, "device"), Number(facts, "revoked")],
         AuditActions.CertificateRevoked => [Text(facts, "serialNumber"), l[RevocationReasonTexts.Key(Text(facts, "reason"))].Value],
         AuditActions.CertificateRevocationRefused => [Text(facts, "serialNumber")],
         AuditActions.CertificateRevocationDeclined => [Text(facts, "device"), string.Join(", ", Strings(facts, "certificates"))],

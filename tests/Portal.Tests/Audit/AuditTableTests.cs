@@ -27,6 +27,7 @@ public sealed class AuditTableTests : PortalComponentTest
         Event(AuditActions.ApplicantBlocked, """{"reason":"Odchod z firmy"}"""),
         Event(AuditActions.ApplicantChanged, """{"changed":["Email","Phone"],"before":{},"after":{}}"""),
         Event("something.new", """{"secret":"x"}"""),
+        Event(AuditActions.DeviceCertificationEnded, """{"device":"5110CC0000000009","until":"2026-11-29T23:00:00.0000000+00:00","revoked":2}""", "device:4"),
     ];
 
     private string[] Sentences() =>
@@ -41,6 +42,7 @@ public sealed class AuditTableTests : PortalComponentTest
         sentences[1].ShouldBe("Žadatel zablokován, důvod: Odchod z firmy");
         sentences[2].ShouldBe($"Změněny údaje žadatele: {ResourceFiles.Czech["Applicants.Email"]}, {ResourceFiles.Czech["Applicants.Phone"]}");
         sentences[3].ShouldBe(ResourceFiles.Czech[AuditSentences.Unknown]);
+        sentences[4].ShouldBe("Zařízení 5110CC0000000009 přestalo být kvalifikovaným prostředkem (konec certifikace); zneplatněno kvalifikovaných certifikátů: 2");
     }
 
     [Fact]
