@@ -18,7 +18,12 @@ public static partial class AgentHost
     public static WebApplication Build(string[] args)
     {
         var headless = args.Contains(HeadlessSwitch, StringComparer.OrdinalIgnoreCase);
-        var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals(HeadlessSwitch, StringComparison.OrdinalIgnoreCase)).ToArray());
+        // appsettings.json beside the executable, wherever it is started from (an autostart entry starts it in the home folder).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(a => !a.Equals(HeadlessSwitch, StringComparison.OrdinalIgnoreCase)).ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         UserSettings.AddTo(builder.Configuration, UserSettings.Path(Environment.GetEnvironmentVariable, OperatingSystem.IsWindows()));
         LoopbackAddresses.RejectNonLoopbackBindings(builder.Configuration);
 
