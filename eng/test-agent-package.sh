@@ -5,7 +5,8 @@
 #
 #   eng/test-agent-package.sh DEB
 #
-#   AGENT_TEST_PORT   loopback port for the installed agent (default 47189)
+#   AGENT_TEST_PORT          loopback port for the installed agent (default 47189)
+#   AGENT_PACKAGE_BROWSER    no: leave out the Chromium check (it needs the e2e project built)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,4 +72,17 @@ devices=$(jq -c 'select(.type == 3 and .invocationId == "1") | [.result.value[] 
 second=$(cd "$work/home" && "${session[@]}" sh -c "exec $exec_line" 2>&1) || fail "a second start failed: $second"
 grep -q "already running at $url" <<<"$second" || fail "a second start said: $second"
 
-echo "Installed agent: $url answered with the demo device; a second start handed over."
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true; agent_pid=
+
+# The portal's My token page in Chromium through the installed agent (the e2e test of the demo device, with the
+# autostart entry's command in place of the built agent); needs the e2e project built (the test command builds it).
+if [ "${AGENT_PACKAGE_BROWSER:-yes}" != no ]; then
+  installed=$(command -v "${exec_line%% *}")
+  XDG_STATE_HOME="$work/e2e-state" QTSP_E2E_INSTALLED_AGENT="$installed" dotnet test "$root/e2e" --no-build -nologo \
+    --filter "FullyQualifiedName~DemoDeviceTests.ShowsTheDemoDeviceWithBothAreasCertificateAndServiceKey" \
+    --logger "console;verbosity=minimal" >"$work/e2e.log" 2>&1 || { cat "$work/e2e.log" >&2; fail "My token in Chromium did not show the demo device through the installed agent"; }
+  grep -q "Passed: *1" "$work/e2e.log" || { cat "$work/e2e.log" >&2; fail "the e2e test of the demo device did not run"; }
+  grep -q "Token agent listening" "$work/e2e-state/qtsp-agent/agent.log" || fail "the e2e run did not use the installed agent"
+fi
+
+echo "Installed agent: $url answered with the demo device; a second start handed over; My token showed it in Chromium."

@@ -55,6 +55,7 @@ public static partial class AgentHost
         builder.Services.AddSingleton<LoginSessions>();
         builder.Services.AddSingleton<SecretThrottle>();
         builder.Services.AddSingleton<DevicePublisher>();
+        builder.Services.AddSingleton<PauseFilter>();
         builder.Services.AddHostedService<DeviceWatcher>();
 
         // Hub invocations carry PINs; SignalR's own debug logging would print their arguments. Never below Warning.
@@ -70,6 +71,7 @@ public static partial class AgentHost
             // A long operation (key generation) must not hold up the same page's Cancel.
             hub.MaximumParallelInvocationsPerClient = 4;
             hub.MaximumReceiveMessageSize = 256 * 1024; // a PKCS#12 file or a certificate chain
+            hub.AddFilter<PauseFilter>();
             hub.AddFilter<MalformedCallFilter>();
         });
 
