@@ -183,6 +183,23 @@ internal sealed class TrayItemClient(DBusConnection connection, string service)
             });
     }
 
+    /// <summary>The item's NewStatus signals, as a host hears them.</summary>
+    public async Task<IDisposable> WatchNewStatusAsync(System.Threading.Channels.ChannelWriter<string> statuses) =>
+        await connection.WatchSignalAsync(
+            service,
+            "/StatusNotifierItem",
+            "org.kde.StatusNotifierItem",
+            "NewStatus",
+            static (Message message, object? _) => message.GetBodyReader().ReadString(),
+            (Notification<string> status) =>
+            {
+                if (status.HasValue)
+                {
+                    statuses.TryWrite(status.Value);
+                }
+            },
+            ObserverFlags.None);
+
     /// <summary>What a host sends when the holder clicks a menu item.</summary>
     public async Task ClickAsync(int id)
     {

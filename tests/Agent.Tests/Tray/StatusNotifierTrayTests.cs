@@ -38,10 +38,13 @@ public sealed class StatusNotifierTrayTests
             title.ShouldBe("Tokenový agent: Běží, zařízení je připojeno");
             text.ShouldContain("Připojená zařízení: 1");
 
+            var statuses = System.Threading.Channels.Channel.CreateUnbounded<string>();
+            using var subscription = await item.WatchNewStatusAsync(statuses.Writer);
             device.Unplug();
             try
             {
                 await EventuallyAsync(agent, async () => await item.StatusAsync() == "Passive" && await item.IconAsync() == "qtsp-agent");
+                (await statuses.Reader.ReadAsync().AsTask().WaitAsync(Patience)).ShouldBe("Passive", "the host hears the change without polling");
                 (await item.ToolTipAsync()).Text.ShouldContain("Připojená zařízení: 0");
             }
             finally
