@@ -25,4 +25,7 @@ public sealed class AgentOptions
 
     /// <summary>An area logged in for viewing its private objects is logged out after this long without use.</summary>
     public int LoginIdleMinutes { get; set; } = 10;
+
+    /// <summary>A folder the agent also writes its log to (agent.log); the tray's diagnostics show it. None: standard output only.</summary>
+    public string? LogFolder { get; set; }
 }

@@ -11,17 +11,18 @@ cd "$root"
 eng/prerequisites.sh test
 tests/Pkcs11Simulator/build.sh
 dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
-# The Windows agent is built here too, so a change that breaks it does not go unnoticed.
-windows_agent=$(mktemp -d)
-dotnet publish agent -r win-x64 -c Release -o "$windows_agent" -nologo -v quiet -clp:ErrorsOnly\;NoSummary
-rm -rf "$windows_agent"
+# The agent as users install it (eng/package-agent.sh: the .deb and the Windows build folder), so a change that breaks
+# the Windows build does not go unnoticed; the .deb is installed and run below.
+agent_packages=$(mktemp -d)
+AGENT_ZIP=no eng/package-agent.sh "$agent_packages" >/dev/null
 
 source eng/test-postgres.sh
-trap test_postgres_stop EXIT
+trap 'test_postgres_stop; rm -rf "$agent_packages"' EXIT
 test_postgres_start
 
 failed=()
 tests/Pkcs11Simulator/selftest.sh >/dev/null || failed+=("Pkcs11Simulator selftest")
+eng/test-agent-package.sh "$agent_packages"/qtsp-agent_*_amd64.deb || failed+=("agent package (install and run the .deb)")
 for project in tests/Shared.Tests tests/Agent.Tests tests/Portal.Tests e2e; do
   echo "== $project"
   dotnet test "$project" --no-build -nologo --filter "Category!=Benchmark" --logger "console;verbosity=minimal" || failed+=("$project")

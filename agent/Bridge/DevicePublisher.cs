@@ -9,11 +9,17 @@ namespace Qtsp.Agent.Bridge;
 /// Reads the devices and tells every connected page: each page the devices as it may see them — the private objects of
 /// an area only to the connection whose login made them visible (<see cref="LoginSessions"/>), the rest to everyone.
 /// </summary>
-internal sealed partial class DevicePublisher(DeviceService devices, LoginSessions logins, IHubContext<TokenHub, ITokenClient> hub, ILogger<DevicePublisher> logger)
+internal sealed partial class DevicePublisher(
+    DeviceService devices,
+    LoginSessions logins,
+    IHubContext<TokenHub, ITokenClient> hub,
+    Tray.TrayStatus tray,
+    ILogger<DevicePublisher> logger)
 {
     public async Task<DeviceReading> PublishAsync(CancellationToken cancellationToken)
     {
         var reading = await devices.ReadDevicesAsync(cancellationToken).ConfigureAwait(false);
+        tray.DevicesRead(reading.Public);
         var owners = logins.Owners();
         var viewers = owners.Values.Distinct(StringComparer.Ordinal).ToArray();
         await hub.Clients.AllExcept(viewers).DevicesChanged(reading.Public).ConfigureAwait(false);

@@ -22,7 +22,12 @@ internal sealed partial class DeviceWatcher(
             {
                 var expired = logins.ExpireIdle();
                 var fingerprint = await devices.FingerprintAsync(stoppingToken).ConfigureAwait(false);
-                if (last is not null && (fingerprint != last || expired))
+                if (last is null)
+                {
+                    // The first reading: no page is connected yet, but the tray shows the devices from the start.
+                    await publisher.PublishAsync(stoppingToken).ConfigureAwait(false);
+                }
+                else if (fingerprint != last || expired)
                 {
                     var reading = await publisher.PublishAsync(stoppingToken).ConfigureAwait(false);
                     LogDevicesChanged(logger, reading.Devices.Count);

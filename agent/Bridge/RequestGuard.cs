@@ -9,7 +9,7 @@ namespace Qtsp.Agent.Bridge;
 /// cover. The hub also refuses requests without an Origin: browsers always send one there.
 /// Answers Chrome's Private/Local Network Access preflight for allowed origins.
 /// </summary>
-internal sealed class RequestGuard(RequestDelegate next, OriginPolicy origins)
+internal sealed class RequestGuard(RequestDelegate next, OriginPolicy origins, Tray.TrayStatus tray)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -23,6 +23,14 @@ internal sealed class RequestGuard(RequestDelegate next, OriginPolicy origins)
         if (origin.Length > 0 ? !origins.IsAllowed(origin) : toHub)
         {
             return Refuse(context, "origin not allowed");
+        }
+
+        if (toHub && tray.Paused)
+        {
+            // The holder paused the bridge from the tray: pages hear it as an agent that is not there for now.
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("paused by the holder");
         }
 
         if (HttpMethods.IsOptions(context.Request.Method) && context.Request.Headers.ContainsKey("Access-Control-Request-Private-Network"))

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Qtsp.Agent.Bridge;
 using Qtsp.Agent.Tokens;
 using Qtsp.Agent.Tokens.Operations;
+using Qtsp.Agent.Tray;
 using Qtsp.Shared.Bridge;
 
 namespace Qtsp.Agent.Hosting;
@@ -17,10 +18,21 @@ public static partial class AgentHost
     public static WebApplication Build(string[] args)
     {
         var headless = args.Contains(HeadlessSwitch, StringComparer.OrdinalIgnoreCase);
-        var builder = WebApplication.CreateBuilder(args.Where(a => !a.Equals(HeadlessSwitch, StringComparison.OrdinalIgnoreCase)).ToArray());
+        // appsettings.json beside the executable, wherever it is started from (an autostart entry starts it in the home folder).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args.Where(a => !a.Equals(HeadlessSwitch, StringComparison.OrdinalIgnoreCase)).ToArray(),
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        UserSettings.AddTo(builder.Configuration, UserSettings.Path(Environment.GetEnvironmentVariable, OperatingSystem.IsWindows()));
         LoopbackAddresses.RejectNonLoopbackBindings(builder.Configuration);
 
         var options = builder.Configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+        if (!string.IsNullOrWhiteSpace(options.LogFolder))
+        {
+            builder.Logging.AddProvider(new FileLogProvider(options.LogFolder));
+        }
+
         var endpoints = LoopbackAddresses.Endpoints(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -33,11 +45,17 @@ public static partial class AgentHost
         builder.Services.Configure<AgentOptions>(builder.Configuration.GetSection(AgentOptions.Section));
         builder.Services.AddSingleton<OriginPolicy>();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TrayStatus>();
+        builder.Services.AddSingleton(new TrayTexts(TrayTexts.Detect()));
+        builder.Services.AddSingleton(new TrayMode(headless));
+        builder.Services.AddSingleton<TrayPresenter>();
+        builder.Services.AddHostedService<TrayHost>();
         builder.Services.AddSingleton<DeviceService>();
         builder.Services.AddSingleton<OperationRunner>();
         builder.Services.AddSingleton<LoginSessions>();
         builder.Services.AddSingleton<SecretThrottle>();
         builder.Services.AddSingleton<DevicePublisher>();
+        builder.Services.AddSingleton<PauseFilter>();
         builder.Services.AddHostedService<DeviceWatcher>();
 
         // Hub invocations carry PINs; SignalR's own debug logging would print their arguments. Never below Warning.
@@ -53,6 +71,7 @@ public static partial class AgentHost
             // A long operation (key generation) must not hold up the same page's Cancel.
             hub.MaximumParallelInvocationsPerClient = 4;
             hub.MaximumReceiveMessageSize = 256 * 1024; // a PKCS#12 file or a certificate chain
+            hub.AddFilter<PauseFilter>();
             hub.AddFilter<MalformedCallFilter>();
         });
 
@@ -62,7 +81,7 @@ public static partial class AgentHost
             .WithOrigins([.. app.Services.GetRequiredService<OriginPolicy>().Allowed])
             .AllowAnyHeader()
             .WithMethods("GET", "POST"));
-        app.MapGet("/", () => Results.Json(new { agent = "qtsp-token-agent", protocol = AgentHubContract.ProtocolVersion }));
+        app.MapGet("/", () => Results.Json(new { agent = SingleInstance.AgentIdentity, protocol = AgentHubContract.ProtocolVersion }));
         app.MapHub<TokenHub>(AgentHubContract.Path);
 
         app.Lifetime.ApplicationStarted.Register(() => VerifyListeningAddresses(app, headless));
@@ -87,8 +106,11 @@ public static partial class AgentHost
         }
 
         var origins = app.Services.GetRequiredService<OriginPolicy>().Allowed;
-        LogListening(logger, addresses, origins, headless ? "headless" : "no tray shell on this platform yet; running headless");
+        LogListening(logger, addresses, origins, headless ? "headless" : "with a tray icon where the session has a tray");
     }
+
+    /// <summary>Where the agent was configured to listen (Agent:Url).</summary>
+    public static string ConfiguredUrl(WebApplication app) => app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value.Url;
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Listening on {Address}, which is not loopback; stopping.")]
     private static partial void LogNotLoopback(ILogger logger, string address);

@@ -176,7 +176,11 @@ public sealed class ProductUnderTest : IAsyncDisposable
         arguments.AddRange(setup.Modules.Select((module, i) => $"--Agent:Modules:{i}={module}"));
         arguments.AddRange(setup.ModuleEnvironment.Select(e => $"--Agent:Environment:{e.Key}={e.Value}"));
         arguments.AddRange(setup.ExtraArguments ?? []);
-        _agent = ProductProcess.Start("agent", "Agent", arguments);
+        // The command of an installed agent package instead of the built Agent.dll (eng/test-agent-package.sh sets it).
+        var installed = Environment.GetEnvironmentVariable("QTSP_E2E_INSTALLED_AGENT");
+        _agent = string.IsNullOrEmpty(installed)
+            ? ProductProcess.Start("agent", "Agent", arguments)
+            : ProductProcess.StartCommand("installed agent", installed, RepositoryPaths.Root, arguments);
         return _agent.WaitUntilServingAsync(AgentUrl + "/");
     }
 

@@ -15,6 +15,7 @@ internal sealed partial class OperationRunner(
     DeviceService devices,
     LoginSessions logins,
     SecretThrottle throttle,
+    Tray.TrayStatus tray,
     ILogger<OperationRunner> logger)
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _deviceGates = new(StringComparer.Ordinal);
@@ -44,6 +45,7 @@ internal sealed partial class OperationRunner(
         var running = new Running(cancellation);
         var key = operationId ?? Guid.NewGuid().ToString("N");
         _running[key] = running;
+        tray.OperationStarted(key, caller.Origin);
         var token = cancellation.Token;
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var registration = token.Register(() => stopped.TrySetResult());
@@ -79,6 +81,7 @@ internal sealed partial class OperationRunner(
                 hold.Dispose();
                 registration.Dispose();
                 _running.TryRemove(key, out _);
+                tray.OperationEnded(key);
                 cancellation.Dispose();
                 gate.Release();
             }

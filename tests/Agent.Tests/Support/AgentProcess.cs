@@ -44,7 +44,8 @@ public sealed partial class AgentProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>Starts the agent on an ephemeral loopback port and waits until it says where it listens.</summary>
-    public static async Task<AgentProcess> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="headless">False: as the agent starts with a desktop session, with its tray where the session has one.</param>
+    public static async Task<AgentProcess> StartAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, bool headless = true)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -53,7 +54,7 @@ public sealed partial class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in (string[])[AssemblyPath, "--Agent:Url=http://127.0.0.1:0", "--headless", .. arguments])
+        foreach (var argument in (string[])[AssemblyPath, "--Agent:Url=http://127.0.0.1:0", .. headless ? ["--headless"] : Array.Empty<string>(), .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -94,6 +95,13 @@ public sealed partial class AgentProcess : IAsyncDisposable
         {
             _listening.TrySetResult(new Uri(match.Groups[1].Value));
         }
+    }
+
+    /// <summary>The exit code once the agent stopped by itself within <paramref name="timeout"/>.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
     }
 
     public async ValueTask DisposeAsync()
