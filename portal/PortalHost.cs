@@ -12,6 +12,7 @@ using Qtsp.Portal.Features;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Pki;
 using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.DataProtection;
 using Qtsp.Portal.Infrastructure.Demo;
 using Qtsp.Portal.Infrastructure.Hosting;
 using MudBlazor;
@@ -41,9 +42,7 @@ public static class PortalHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddPortalData(builder.Configuration, builder.Environment);
-        builder.Services.AddDataProtection().SetApplicationName("qtsp-portal");
-        builder.Services.AddOptions<KeyManagementOptions>()
-            .Configure<IDbContextFactory<PortalDbContext>>((options, factory) => options.XmlRepository = new DataProtectionKeyStore(factory));
+        builder.Services.AddPortalDataProtection(builder.Configuration, builder.Environment);
         builder.Services.AddPortalAccounts();
         builder.Services.AddEmbeddedCa(builder.Configuration);
         builder.Services.AddPortalFeatures(builder.Configuration);
@@ -100,6 +99,9 @@ public static class PortalHost
         {
             await embeddedCa.StartAsync().ConfigureAwait(false);
         }
+
+        await KeyProtectionSetup.PrepareAsync(app.Services).ConfigureAwait(false);
+        await StoredSecretsProtection.ProtectStoredAsync(app.Services).ConfigureAwait(false);
 
         var demo = app.Services.GetRequiredService<IOptions<DemoOptions>>().Value;
         if (demo.Enabled)

@@ -39,6 +39,7 @@ public sealed class SignInTests(BrowserFixture browser) : IAsyncLifetime
 
         await page.Locator("[data-testid=totp-code]").FillAsync(await Totp.UnusedCodeAsync(key));
         await page.Locator("[data-testid=totp-submit]").ClickAsync();
+        await page.ContinuePastRecoveryCodesAsync();
         await page.WaitForURLAsync($"{_product.PortalUrl}/applicants");
         representative.AuthenticatorKey = key;
         await Assertions.Expect(page.Locator("[data-testid=contract-number]")).ToHaveTextAsync(PortalTexts.Czech("Header.Contract", "SML-2026-000117"));

@@ -23,6 +23,14 @@ public static class PortalSignIn
         await page.WaitForInteractiveAsync();
     }
 
+    /// <summary>An enrolment ends on the page showing the new recovery codes once: a person saves them and goes on.</summary>
+    public static async Task ContinuePastRecoveryCodesAsync(this IPage page)
+    {
+        var next = page.Locator("[data-testid=recovery-continue]");
+        await next.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        await next.ClickAsync();
+    }
+
     public static async Task SignInAsync(this IPage page, ProductUnderTest product, DemoAccount account, string? returnPath = null)
     {
         var target = returnPath is null ? "" : $"?returnUrl={Uri.EscapeDataString(returnPath)}";
@@ -43,7 +51,8 @@ public static class PortalSignIn
         }
 
         var key = page.Locator("[data-testid=totp-key]");
-        if (await key.CountAsync() > 0)
+        var enrolling = await key.CountAsync() > 0;
+        if (enrolling)
         {
             // First sign-in: the page shows the new authenticator's key beside its QR code, as a person would type it in.
             account.AuthenticatorKey = (await key.InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
@@ -52,6 +61,11 @@ public static class PortalSignIn
         var code = await Totp.UnusedCodeAsync(account.AuthenticatorKey ?? throw new InvalidOperationException($"{account.UserName} has enrolled elsewhere; its key is unknown."));
         await page.Locator("[data-testid=totp-code]").FillAsync(code);
         await page.Locator("[data-testid=totp-submit]").ClickAsync();
+        if (enrolling)
+        {
+            await page.ContinuePastRecoveryCodesAsync();
+        }
+
         await page.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 15_000 });
     }
 }

@@ -78,6 +78,7 @@ public sealed class ContentSecurityPolicyTests(BrowserFixture browser)
         product.Accounts.Representative.AuthenticatorKey = (await representative.Locator("[data-testid=totp-key]").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal);
         await representative.Locator("[data-testid=totp-code]").FillAsync(await Qtsp.TestSupport.Totp.UnusedCodeAsync(product.Accounts.Representative.AuthenticatorKey));
         await representative.Locator("[data-testid=totp-submit]").ClickAsync();
+        await representative.ContinuePastRecoveryCodesAsync();
         await representative.WaitForURLAsync(url => !url.Contains("/account/", StringComparison.Ordinal));
         foreach (var path in new[] { "/", "/applicants", "/applicants/new", "/certificates", "/requests", "/account" })
         {

@@ -191,6 +191,32 @@ internal sealed class CaToken : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="work"/> on a pooled read-only session (used by one thread at a time), as signatures do.</summary>
+    internal T WithSession<T>(Func<ISession, T> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var session = _idleSessions.TryTake(out var idle) ? idle : _slot.OpenSession(SessionType.ReadOnly);
+        try
+        {
+            var result = work(session);
+            _idleSessions.Add(session);
+            return result;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a read-write session of its own (creating token objects), closed afterwards.</summary>
+    internal T WithReadWriteSession<T>(Func<ISession, T> work)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var session = _slot.OpenSession(SessionType.ReadWrite);
+        return work(session);
+    }
+
     private (CaKeyType Type, PublicKey Key) ReadPublicKey(IObjectHandle handle)
     {
         var keyType = _loginSession.GetAttributeValue(handle, [CKA.CKA_KEY_TYPE])[0].GetValueAsUlong();

@@ -8,6 +8,9 @@ public sealed partial class AccountPage
     [SupplyParameterFromForm]
     private PasswordInput Input { get; set; } = default!;
 
+    [SupplyParameterFromForm(FormName = "recovery-codes")]
+    private CodeConfirmation RecoveryConfirm { get; set; } = default!;
+
     [CascadingParameter]
     private HttpContext? HttpContext { get; set; }
 
@@ -15,15 +18,24 @@ public sealed partial class AccountPage
     private bool _secondFactor;
     private string? _message;
 
-    protected override void OnInitialized() => Input ??= new();
     private bool _ok;
+    private int _remainingCodes;
+    private string? _recoveryMessage;
+    private IReadOnlyList<string>? _newCodes;
+
+    protected override void OnInitialized()
+    {
+        Input ??= new();
+        RecoveryConfirm ??= new();
+    }
 
     protected override async Task OnInitializedAsync()
     {
         _actor = await Current.RequireAsync();
         if (_actor.Support is null && await Users.FindByIdAsync(_actor.UserId) is { } user)
         {
-            _secondFactor = await Users.GetTwoFactorEnabledAsync(user);
+            _secondFactor = await Users.GetTwoFactorEnabledAsync(user) && !string.IsNullOrEmpty(await Users.GetAuthenticatorKeyAsync(user));
+            _remainingCodes = _secondFactor ? await Recovery.RemainingAsync(user) : 0;
         }
     }
 
@@ -76,6 +88,29 @@ public sealed partial class AccountPage
         await Audit.RecordAsync(_actor, AuditActions.PasswordChanged, AuditSubjects.User(_actor.UserName));
         _message = L["Account.PasswordChanged"];
         _ok = true;
+    }
+
+    /// <summary>A new set of recovery codes replaces the old one after a fresh authenticator code (each code confirms once).</summary>
+    private async Task NewRecoveryCodesAsync()
+    {
+        if (_actor is null || _actor.Support is not null || !_secondFactor || await Users.FindByIdAsync(_actor.UserId) is not { } user)
+        {
+            return;
+        }
+
+        if (!await Codes.VerifyOnceAsync(user.Id, RecoveryConfirm.Code))
+        {
+            await Audit.RecordAsync(_actor, AuditActions.SecondFactorFailed, AuditSubjects.User(_actor.UserName), new { purpose = "recovery-codes" });
+            _recoveryMessage = await Users.IsLockedOutAsync(user) ? L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes] : L["TwoFactor.Wrong"];
+            return;
+        }
+
+        _newCodes = await Recovery.ReplaceAsync(user, _actor.UserName);
+    }
+
+    private sealed class CodeConfirmation
+    {
+        public string? Code { get; set; }
     }
 
     private sealed class PasswordInput

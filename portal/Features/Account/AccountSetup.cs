@@ -47,6 +47,7 @@ public static class AccountSetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
+            .AddUserStore<PortalUserStore>()
             .AddSignInManager<PortalSignInManager>()
             .AddDefaultTokenProviders()
             .AddTokenProvider<SingleUseAuthenticator>(SingleUseAuthenticator.ProviderName);
@@ -94,6 +95,8 @@ public static class AccountSetup
             .SetFallbackPolicy(SignedIn());
 
         services.AddScoped<CurrentActor>();
+        services.AddScoped<RecoveryCodes>();
+        services.AddScoped<AuthenticatorReset>();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section);
         services.AddScoped<SessionActivity>();
         services.AddScoped<Infrastructure.FormDrafts>();

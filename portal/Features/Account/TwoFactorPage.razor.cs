@@ -12,6 +12,9 @@ public sealed partial class TwoFactorPage
     [SupplyParameterFromForm]
     private CodeInput Input { get; set; } = default!;
 
+    [SupplyParameterFromForm(FormName = "recovery-code")]
+    private CodeInput RecoveryInput { get; set; } = default!;
+
     [SupplyParameterFromQuery]
     private string? ReturnUrl { get; set; }
 
@@ -20,8 +23,14 @@ public sealed partial class TwoFactorPage
     private string? _key;
     private string? _qr;
     private string? _message;
+    private string? _recoveryMessage;
+    private IReadOnlyList<string>? _newCodes;
 
-    protected override void OnInitialized() => Input ??= new();
+    protected override void OnInitialized()
+    {
+        Input ??= new();
+        RecoveryInput ??= new();
+    }
 
     protected override async Task OnInitializedAsync()
     {
@@ -33,10 +42,11 @@ public sealed partial class TwoFactorPage
             return;
         }
 
-        _enrolling = !await Users.GetTwoFactorEnabledAsync(_user);
+        // No key (never enrolled, or reset by staff after a lost phone): a new one is set up before anything else.
+        _key = await Users.GetAuthenticatorKeyAsync(_user);
+        _enrolling = !await Users.GetTwoFactorEnabledAsync(_user) || string.IsNullOrEmpty(_key);
         if (_enrolling)
         {
-            _key = await Users.GetAuthenticatorKeyAsync(_user);
             if (string.IsNullOrEmpty(_key))
             {
                 await Users.ResetAuthenticatorKeyAsync(_user);
@@ -83,6 +93,13 @@ public sealed partial class TwoFactorPage
         if (result.Succeeded)
         {
             await Audit.RecordAsync(userName, null, null, AuditActions.SignedIn, AuditSubjects.User(userName), new { secondFactor = true });
+            if (_enrolling)
+            {
+                // Shown on this response only: the database keeps their hashes.
+                _newCodes = await Recovery.ReplaceAsync(_user, userName);
+                return;
+            }
+
             Navigation.NavigateTo(AccountPaths.LocalOrHome(ReturnUrl), forceLoad: true);
         }
         else if (result.IsLockedOut)
@@ -95,6 +112,38 @@ public sealed partial class TwoFactorPage
             await Audit.RecordAsync(userName, null, null, AuditActions.SecondFactorFailed, AuditSubjects.User(userName));
             _message = L["TwoFactor.Wrong"];
         }
+    }
+
+    /// <summary>A recovery code instead of the authenticator's: each works once; wrong ones count towards the lock-out like wrong codes.</summary>
+    private async Task RedeemAsync()
+    {
+        if (_user is null || _enrolling)
+        {
+            return;
+        }
+
+        var userName = _user.UserName ?? _user.Id;
+        if (await Users.IsLockedOutAsync(_user))
+        {
+            await Audit.RecordAsync(userName, null, null, AuditActions.LockedOut, AuditSubjects.User(userName));
+            _recoveryMessage = L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes];
+            return;
+        }
+
+        var code = RecoveryInput.Code?.Trim();
+        var result = string.IsNullOrEmpty(code) || code.Length > 64 ? SignInResult.Failed : await SignIn.TwoFactorRecoveryCodeSignInAsync(code);
+        if (result.Succeeded)
+        {
+            await Audit.RecordAsync(userName, null, null, AuditActions.RecoveryCodeUsed, AuditSubjects.User(userName), new { remaining = await Recovery.RemainingAsync(_user) });
+            await Audit.RecordAsync(userName, null, null, AuditActions.SignedIn, AuditSubjects.User(userName), new { secondFactor = true, recoveryCode = true });
+            Navigation.NavigateTo(AccountPaths.LocalOrHome(ReturnUrl), forceLoad: true);
+            return;
+        }
+
+        // Identity's recovery-code sign-in does not count failures itself.
+        await Users.AccessFailedAsync(_user);
+        await Audit.RecordAsync(userName, null, null, AuditActions.RecoveryCodeFailed, AuditSubjects.User(userName));
+        _recoveryMessage = await Users.IsLockedOutAsync(_user) ? L["Login.LockedOut", (int)AccountSetup.LockoutTime.TotalMinutes] : L["TwoFactor.RecoveryWrong"];
     }
 
     private static string FormatKey(string? key) =>

@@ -102,6 +102,11 @@ public static class AuditActions
     public const string SessionExpired = "account.session-expired";
     public const string PasswordChanged = "account.password-changed";
     public const string PasswordChangeRefused = "account.password-change-refused";
+    public const string RecoveryCodesGenerated = "account.recovery-codes-generated";
+    public const string RecoveryCodeUsed = "account.recovery-code-used";
+    public const string RecoveryCodeFailed = "account.recovery-code-failed";
+    public const string AuthenticatorReset = "account.authenticator-reset";
+    public const string AuthenticatorResetRefused = "account.authenticator-reset-refused";
     public const string ApplicantRegistered = "applicant.registered";
     public const string ApplicantChanged = "applicant.changed";
     public const string ApplicantBlocked = "applicant.blocked";

@@ -94,7 +94,8 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
 
         using var enrolled = await session.PostFormAsync("/account/two-factor", enrolment, "two-factor", new Dictionary<string, string> { ["Input.Code"] = await Totp.UnusedCodeAsync(key) });
 
-        enrolled.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+        enrolled.StatusCode.ShouldBe(HttpStatusCode.OK, "the enrolment shows the new recovery codes once");
+        (await enrolled.Content.ReadAsStringAsync()).ShouldContain("data-testid=\"recovery-code-item\"");
         var page = await session.OkPageAsync("/applicants");
         page.QuerySelector("[data-testid=contract-number]").ShouldNotBeNull().TextContent.ShouldContain(organisation.ContractNumber);
         (await _data.AuditAsync()).ShouldContain(a => a.Action == AuditActions.SecondFactorEnrolled && a.Actor == representative.UserName);
@@ -203,7 +204,8 @@ public sealed class SignInTests : IAsyncLifetime, IDisposable
         using (session)
         {
             using var enrolled = await session.PostFormAsync("/account/two-factor", enrolment, "two-factor", new Dictionary<string, string> { ["Input.Code"] = code });
-            enrolled.StatusCode.ShouldBe(HttpStatusCode.Redirect);
+            enrolled.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await enrolled.Content.ReadAsStringAsync()).ShouldContain("data-testid=\"recovery-code-item\"");
         }
 
         var (again, page) = await PasswordOnlyAsync(representative);
