@@ -22,6 +22,7 @@ public sealed class MigratedSchemaTests
         "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "CrlStates", "DataProtectionKeys", "DeviceBindings", "IdentityChecks", "JobLeases", "Organisations",
         "OutboxMessages", "SecureDevices", "SupportSessions", "Throttles",
         "ExpiryDigests", "ExpiryReminders", "RenewalLinks",
+        "RenewalCodeBatches", "RenewalCodes", "RenewalApplications", "CloudKeys",
     ];
 
     [Theory]
