@@ -43,8 +43,11 @@ public sealed class RenewalCodeBatches(DataAccess data, CurrentActor current, Au
 {
     public static readonly int[] Terms = [12, 24, 36];
 
-    /// <summary>Products a code can buy: personal certificates (a seal is not renewed by its holder's token).</summary>
-    public static readonly CertificateType[] Products = [CertificateType.Qualified, CertificateType.Commercial];
+    /// <summary>
+    /// Products a code can buy: the qualified personal certificate, whose renewal application is signed by the qualified
+    /// certificate renewed (a commercial code would need its own signing rule first).
+    /// </summary>
+    public static readonly CertificateType[] Products = [CertificateType.Qualified];
 
     public const string TermField = nameof(NewRenewalCodeBatch.TermMonths);
     public const string CountField = nameof(NewRenewalCodeBatch.Count);
