@@ -32,10 +32,10 @@ public sealed class PageLayoutTests(BrowserFixture browser)
 
         var roles = new (DemoAccount Account, string Name, string[] Paths, string? ListPath, string? DetailLink)[]
         {
-            (product.Accounts.Holder, "holder", ["/", "/token", "/certificates", "/requests", "/account", "/renew-link/AlreadyUsed"], "/certificates", "[data-testid=certificate-row] a"),
+            (product.Accounts.Holder, "holder", ["/", "/token", "/certificates", "/requests", "/account", "/renew-link/AlreadyUsed", "/renew-with-code"], "/certificates", "[data-testid=certificate-row] a"),
             (product.Accounts.Representative, "representative", ["/", "/applicants", "/certificates", "/requests", "/statistics", "/statistics/overview", "/account"], "/applicants", "[data-testid=applicant-link]"),
             (product.Accounts.Support, "support", ["/", "/support", "/account"], null, null),
-            (product.Accounts.RaOperator, "operator", ["/", "/registration", "/statistics", "/account"], null, null),
+            (product.Accounts.RaOperator, "operator", ["/", "/registration", "/statistics", "/renewal-codes", "/account"], null, null),
         };
         foreach (var (account, name, paths, listPath, detailLink) in roles)
         {

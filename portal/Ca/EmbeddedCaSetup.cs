@@ -25,6 +25,7 @@ public static class EmbeddedCaSetup
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<EmbeddedCertificateAuthority>>()));
         services.AddSingleton<ICertificateAuthority>(provider => provider.GetRequiredService<EmbeddedCertificateAuthority>());
+        services.AddSingleton<ICloudKeyVault, EmbeddedCloudKeyVault>();
         // The CRL publisher takes the no-op's place: revocations wake it, and it refreshes CRLs before their nextUpdate.
         services.TryAddSingleton<JobLeases>();
         services.AddSingleton<CrlPublisher>();

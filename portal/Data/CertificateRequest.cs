@@ -65,6 +65,9 @@ public sealed class CertificateRequest
     /// <summary>For a subsequent request: the certificate it renews.</summary>
     public long? RenewsCertificateId { get; set; }
 
+    /// <summary>A renewal paid with a renewal code: the signed application (term, start); issuing it spends the code.</summary>
+    public long? RenewalApplicationId { get; set; }
+
     public string? RejectionReason { get; set; }
 
     /// <summary>The revocation password's hash, chosen or generated when the request was made; the certificate takes it over.</summary>

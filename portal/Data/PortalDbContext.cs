@@ -55,6 +55,14 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<SpentChallenge> SpentChallenges => Set<SpentChallenge>();
 
+    public DbSet<RenewalCodeBatch> RenewalCodeBatches => Set<RenewalCodeBatch>();
+
+    public DbSet<RenewalCode> RenewalCodes => Set<RenewalCode>();
+
+    public DbSet<RenewalApplication> RenewalApplications => Set<RenewalApplication>();
+
+    public DbSet<CloudKey> CloudKeys => Set<CloudKey>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -177,6 +185,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             request.Property(r => r.RejectionReason).HasMaxLength(Applicant.ReasonMaxLength);
             request.Property(r => r.RevocationPasswordHash).HasMaxLength(Certificate.PasswordHashMaxLength);
             request.HasOne<Certificate>().WithMany().HasForeignKey(r => r.RenewsCertificateId).OnDelete(DeleteBehavior.Restrict);
+            request.HasOne<RenewalApplication>().WithMany().HasForeignKey(r => r.RenewalApplicationId).OnDelete(DeleteBehavior.Restrict);
+            request.HasIndex(r => r.RenewalApplicationId);
             Enum(request.Property(r => r.Type));
             Enum(request.Property(r => r.Kind));
             Enum(request.Property(r => r.Status));
@@ -286,6 +296,59 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             digest.ToTable("ExpiryDigests");
             digest.HasOne<PortalUser>().WithMany().HasForeignKey(d => d.RepresentativeUserId).OnDelete(DeleteBehavior.Restrict);
             digest.HasIndex(d => new { d.RepresentativeUserId, d.WeekOf }).IsUnique();
+        });
+
+        builder.Entity<RenewalCodeBatch>(batch =>
+        {
+            batch.ToTable("RenewalCodeBatches");
+            batch.Property(b => b.Reference).HasMaxLength(RenewalCodeBatch.ReferenceLength);
+            batch.Property(b => b.CreatedBy).HasMaxLength(256);
+            Enum(batch.Property(b => b.Product));
+            Enum(batch.Property(b => b.Medium));
+            batch.HasIndex(b => b.Reference).IsUnique();
+            batch.HasIndex(b => b.CreatedAtUtc);
+        });
+
+        builder.Entity<RenewalCode>(code =>
+        {
+            code.ToTable("RenewalCodes");
+            code.Property(c => c.CodeHash).HasMaxLength(RenewalCode.HashLength);
+            code.Property(c => c.RedeemedBy).HasMaxLength(256);
+            code.HasOne(c => c.Batch).WithMany().HasForeignKey(c => c.BatchId).OnDelete(DeleteBehavior.Restrict);
+            code.HasOne<Certificate>().WithMany().HasForeignKey(c => c.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            code.HasIndex(c => c.CodeHash).IsUnique();
+            code.HasIndex(c => c.BatchId);
+            code.HasIndex(c => c.CertificateId);
+        });
+
+        builder.Entity<RenewalApplication>(application =>
+        {
+            application.ToTable("RenewalApplications");
+            application.Property(a => a.Reference).HasMaxLength(RenewalApplication.ReferenceLength);
+            application.Property(a => a.Document).HasMaxLength(Qtsp.Shared.Bridge.DocumentSignature.MaxDocumentLength);
+            application.Property(a => a.Email).HasMaxLength(Applicant.EmailMaxLength);
+            application.Property(a => a.Phone).HasMaxLength(Applicant.PhoneMaxLength);
+            Enum(application.Property(a => a.Medium));
+            application.HasOne<RenewalCode>().WithMany().HasForeignKey(a => a.RenewalCodeId).OnDelete(DeleteBehavior.Restrict);
+            application.HasOne<Applicant>().WithMany().HasForeignKey(a => a.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            application.HasOne<Certificate>().WithMany().HasForeignKey(a => a.RenewsCertificateId).OnDelete(DeleteBehavior.Restrict);
+            application.HasOne<Certificate>().WithMany().HasForeignKey(a => a.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            application.HasIndex(a => a.Reference).IsUnique();
+            application.HasIndex(a => a.RenewalCodeId);
+            application.HasIndex(a => a.ApplicantId);
+            application.HasIndex(a => a.RenewsCertificateId);
+            application.HasIndex(a => a.CertificateId);
+        });
+
+        builder.Entity<CloudKey>(key =>
+        {
+            key.ToTable("CloudKeys");
+            key.Property(k => k.KeyIdHex).HasMaxLength(CloudKey.KeyIdMaxLength);
+            key.HasOne<Applicant>().WithMany().HasForeignKey(k => k.ApplicantId).OnDelete(DeleteBehavior.Restrict);
+            key.HasOne<Certificate>().WithMany().HasForeignKey(k => k.CertificateId).OnDelete(DeleteBehavior.Restrict);
+            key.HasIndex(k => k.KeyIdHex).IsUnique();
+            key.HasIndex(k => k.ApplicantId);
+            key.HasIndex(k => k.CertificateId);
         });
     }
 

@@ -7,6 +7,7 @@ using Qtsp.Portal.Features.Bindings;
 using Qtsp.Portal.Features.Certificates;
 using Qtsp.Portal.Features.Devices;
 using Qtsp.Portal.Features.Reminders;
+using Qtsp.Portal.Features.RenewalCodes;
 using Qtsp.Portal.Features.Requests;
 using Qtsp.Portal.Features.Statistics;
 using Qtsp.Portal.Features.Support;
@@ -60,6 +61,7 @@ public static class FeatureSetup
         services.AddScoped<Registration.IdentityVerification>();
         services.AddScoped<SupportService>();
         services.AddStatistics();
+        services.AddRenewalCodes(configuration);
         // Before AddAgentBridge, whose default (always allowed) is only a fallback.
         services.AddScoped<IAgentLinkPolicy, SupportSessionAgentLinkPolicy>();
         return services;

@@ -35,4 +35,8 @@ internal sealed class TokenKey(CaToken token, IObjectHandle privateKey, CaKeyTyp
             : throw new ArgumentOutOfRangeException(nameof(hash), hash, "SHA-256 or SHA-384");
         return EcdsaSignatureEncoding.ToDer(token.Sign(privateKey, CKM.CKM_ECDSA, digest));
     }
+
+    /// <summary>A raw ECDSA signature (r||s, as the token gives it) over a digest made by the caller.</summary>
+    public byte[] SignHashRaw(byte[] digest) =>
+        IsRsa ? throw new InvalidOperationException("An EC key signs digests.") : token.Sign(privateKey, CKM.CKM_ECDSA, digest);
 }

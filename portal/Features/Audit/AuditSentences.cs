@@ -75,6 +75,15 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         [AuditActions.ExpiryDigestSent] = "Audit.Event.ExpiryDigestSent",
         [AuditActions.RenewalLinkOpened] = "Audit.Event.RenewalLinkOpened",
         [AuditActions.RenewalLinkRefused] = "Audit.Event.RenewalLinkRefused",
+        [AuditActions.RenewalCodeBatchCreated] = "Audit.Event.RenewalCodeBatchCreated",
+        [AuditActions.RenewalCodeRefused] = "Audit.Event.RenewalCodeRefused",
+        [AuditActions.RenewalApplicationSigned] = "Audit.Event.RenewalApplicationSigned",
+        [AuditActions.RenewalApplicationRefused] = "Audit.Event.RenewalApplicationRefused",
+        [AuditActions.RenewalContactConfirmed] = "Audit.Event.RenewalContactConfirmed",
+        [AuditActions.RenewalCodeRedeemed] = "Audit.Event.RenewalCodeRedeemed",
+        [AuditActions.CloudKeyGenerated] = "Audit.Event.CloudKeyGenerated",
+        [AuditActions.CloudSignatureMade] = "Audit.Event.CloudSignatureMade",
+        [AuditActions.CloudSignatureRefused] = "Audit.Event.CloudSignatureRefused",
     };
 
     /// <summary>The applicant fields a change names, as their form labels.</summary>
@@ -158,6 +167,18 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
                 ? l[$"Reminders.Link.{linkRefusal}"].Value
                 : "—",
         ],
+        AuditActions.RenewalCodeBatchCreated => [Text(facts, "reference"), Number(facts, "count"), Number(facts, "term"), MediumText(Text(facts, "medium"))],
+        AuditActions.RenewalCodeRefused =>
+        [
+            Enum.TryParse<RenewalCodes.RenewalCodeRefusal>(Text(facts, "reason"), out var codeRefusal) && Enum.IsDefined(codeRefusal)
+                ? l[RenewalCodes.RenewalCodeRedemption.RefusalKey(codeRefusal)].Value
+                : "—",
+        ],
+        AuditActions.RenewalApplicationSigned => [Text(facts, "reference"), Text(facts, "serial")],
+        AuditActions.RenewalApplicationRefused => [Text(facts, "reference"), Text(facts, "reason")],
+        AuditActions.RenewalContactConfirmed => [Text(facts, "reference")],
+        AuditActions.RenewalCodeRedeemed => [Text(facts, "batch"), Text(facts, "serial")],
+        AuditActions.CloudKeyGenerated or AuditActions.CloudSignatureMade or AuditActions.CloudSignatureRefused => [Text(facts, "serial")],
         AuditActions.TokenLogin or AuditActions.TokenPinChanged or AuditActions.TokenPinUnblocked or AuditActions.TokenRequestCreated
             or AuditActions.TokenCertificateInstalled or AuditActions.TokenPkcs12Imported or AuditActions.TokenObjectsDeleted
             or AuditActions.TokenComplaintPrepared or AuditActions.TokenRenamed or AuditActions.TokenDocumentSigned =>
@@ -167,6 +188,9 @@ public sealed class AuditSentences(IStringLocalizer<Strings> l, PortalTime time)
         ],
         _ => [],
     };
+
+    private string MediumText(string medium) =>
+        Enum.TryParse<KeyMedium>(medium, out var parsed) && Enum.IsDefined(parsed) ? l[$"RenewalCodes.Medium.{parsed}"].Value : "—";
 
     private static string TypeKey(CertificateType type) => type switch
     {

@@ -147,6 +147,15 @@ public static class AuditActions
     public const string ExpiryDigestSent = "certificate.expiry-digest-sent";
     public const string RenewalLinkOpened = "certificate.renewal-link-opened";
     public const string RenewalLinkRefused = "certificate.renewal-link-refused";
+    public const string RenewalCodeBatchCreated = "renewal-code.batch-created";
+    public const string RenewalCodeRefused = "renewal-code.refused";
+    public const string RenewalApplicationSigned = "renewal-code.application-signed";
+    public const string RenewalApplicationRefused = "renewal-code.application-refused";
+    public const string RenewalContactConfirmed = "renewal-code.contact-confirmed";
+    public const string RenewalCodeRedeemed = "renewal-code.redeemed";
+    public const string CloudKeyGenerated = "cloud-key.generated";
+    public const string CloudSignatureMade = "cloud-key.signed";
+    public const string CloudSignatureRefused = "cloud-key.signature-refused";
 }
 
 public static class AuditSubjects
@@ -167,4 +176,6 @@ public static class AuditSubjects
     public static string User(string userName) => $"user:{userName}";
 
     public static string SupportSession(long id) => $"support-session:{id}";
+
+    public static string RenewalCodeBatch(long id) => $"renewal-code-batch:{id}";
 }

@@ -128,7 +128,8 @@ public sealed class DeviceCertificates(DataAccess data, CurrentActor current, Au
                 return new AcceptanceOutcome(null, AcceptanceRefusal.NotFound);
             }
 
-            if (!certificate.IsValidAt(now))
+            // A renewal may start when the renewed certificate ends: it goes onto the device before its validity begins.
+            if (certificate.Status != CertificateStatus.Issued || certificate.NotAfterUtc <= now)
             {
                 return new AcceptanceOutcome(null, AcceptanceRefusal.NotValid);
             }

@@ -14,7 +14,7 @@ namespace Qtsp.Portal.Features.Requests;
 /// <param name="PreparedRequestId">The request whose data a representative prepared, which this one sends from the device.</param>
 /// <param name="RevocationPassword">The revocation password the holder chose or was given: hashed here, never stored.</param>
 public sealed record DeviceRequest(KeyRequestCreated Created, byte[] Nonce, DateTimeOffset NonceIssuedAt, AreaKind Area,
-    long? RenewsCertificateId = null, long? PreparedRequestId = null, string? RevocationPassword = null)
+    long? RenewsCertificateId = null, long? PreparedRequestId = null, string? RevocationPassword = null, long? RenewalApplicationId = null)
 {
     /// <summary>Never the revocation password in logs.</summary>
     public override string ToString() => $"DeviceRequest {{ Device = {Created.DeviceSerial}, Area = {Area}, Renews = {RenewsCertificateId}, Prepared = {PreparedRequestId} }}";
@@ -61,6 +61,9 @@ public enum DeviceRequestRefusal
     /// <summary>The prepared request is not the holder's, not for this kind of certificate, or was sent already.</summary>
     PreparedRequestNotAvailable,
 
+    /// <summary>The renewal application (code) is not this holder's open one for the certificate renewed and a key on a card, or its code is spent or expired.</summary>
+    RenewalApplicationNotUsable,
+
     /// <summary>A revocation password shorter than <see cref="Revocation.RevocationPasswords.MinLength"/> characters.</summary>
     RevocationPasswordTooShort,
 }
@@ -105,8 +108,12 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
             var prepared = request.PreparedRequestId is { } preparedId
                 ? await db.CertificateRequests.SingleOrDefaultAsync(r => r.Id == preparedId).ConfigureAwait(false)
                 : null;
+            var application = request.RenewalApplicationId is { } applicationId
+                ? await db.RenewalApplications.AsNoTracking().SingleOrDefaultAsync(a => a.Id == applicationId).ConfigureAwait(false)
+                : null;
             var refused = await RefusalAsync(db, request, check, applicant, device).ConfigureAwait(false)
                 ?? (request.RenewsCertificateId is null ? null : await RenewalRefusalAsync(db, request, type, applicant!, device!, renewed).ConfigureAwait(false))
+                ?? (request.RenewalApplicationId is null ? null : await ApplicationRefusalAsync(db, request, application, applicant!).ConfigureAwait(false))
                 ?? (request.PreparedRequestId is null ? null : PreparedRefusal(prepared, applicant!, type))
                 ?? (request.RevocationPassword is { Length: < Revocation.RevocationPasswords.MinLength or > Revocation.RevocationPasswords.MaxLength }
                     ? DeviceRequestRefusal.RevocationPasswordTooShort
@@ -124,8 +131,9 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
                 RequestNumber = RequestNumbers.New(type),
                 Type = type,
                 SubjectName = CommonName(check.Request!),
-                Email = applicant!.Email,
-                ValidityMonths = renewed is null ? DefaultValidityMonths : RenewedValidityMonths(renewed),
+                Email = application?.Email ?? applicant!.Email,
+                Phone = application?.Phone ?? applicant!.Phone,
+                ValidityMonths = application?.TermMonths ?? (renewed is null ? DefaultValidityMonths : RenewedValidityMonths(renewed)),
                 CreatedAtUtc = now,
                 CreatedBy = actor.AuditActor,
             };
@@ -137,6 +145,7 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
             recorded.KeyIdHex = created.KeyIdHex.ToLowerInvariant();
             recorded.SubmittedAtUtc = now;
             recorded.RenewsCertificateId = renewed?.Id;
+            recorded.RenewalApplicationId = application?.Id;
             recorded.SubjectSerialNumber ??= renewed is null ? null : SubjectSerialNumber(renewed);
             if (request.RevocationPassword is { } revocationPassword)
             {
@@ -159,7 +168,7 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
             audit.Add(db, actor, AuditActions.RequestSubmitted, AuditSubjects.Request(recorded.Id), new
             {
                 recorded.RequestNumber, type = type.ToString(), device = serial, key = created.KeyIdHex, kind = recorded.Kind.ToString(),
-                renews = renewed?.SerialNumber,
+                renews = renewed?.SerialNumber, application = application?.Reference,
             });
             await db.SaveChangesAsync().ConfigureAwait(false);
             return new DeviceRequestOutcome(check, new DeviceRequestRecorded(recorded.Id, recorded.RequestNumber, type, recorded.SubjectName, serial), null);
@@ -193,6 +202,17 @@ public sealed class DeviceRequestSubmission(DataAccess data, CurrentActor curren
         return await db.DeviceBindings.AnyAsync(b => b.DeviceId == device.Id && b.CancelledAtUtc == null && b.ApplicantId == applicant.Id).ConfigureAwait(false)
             ? null
             : DeviceRequestRefusal.DeviceNotBound;
+    }
+
+    /// <summary>A renewal paid with a code: the holder's signed application for this very certificate and a key on a card, its code not spent or expired.</summary>
+    private async Task<DeviceRequestRefusal?> ApplicationRefusalAsync(PortalDbContext db, DeviceRequest request, RenewalApplication? application, Applicant applicant)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return application is { Medium: KeyMedium.Card, CertificateId: null } && application.ApplicantId == applicant.Id
+            && application.RenewsCertificateId == request.RenewsCertificateId
+            && await db.RenewalCodes.AnyAsync(c => c.Id == application.RenewalCodeId && c.RedeemedAtUtc == null && c.Batch.ExpiresAtUtc > now).ConfigureAwait(false)
+                ? null
+                : DeviceRequestRefusal.RenewalApplicationNotUsable;
     }
 
     private static DeviceRequestRefusal? PreparedRefusal(Data.CertificateRequest? prepared, Applicant applicant, CertificateType type) =>

@@ -31,6 +31,9 @@ public enum IssuanceRefusal
 
     /// <summary>The CA refused (see <see cref="RequestIssuanceOutcome.CaReason"/>).</summary>
     CaRefused,
+
+    /// <summary>The renewal code paying for it was spent meanwhile (another redemption won), or its batch expired.</summary>
+    RenewalCodeNotUsable,
 }
 
 public sealed record RequestIssued(long CertificateId, string SerialNumber, string RequestNumber, bool BindingCreated);
@@ -72,6 +75,17 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
                 return await RefuseAsync(db, request, ready, actor, refusal, null).ConfigureAwait(false);
             }
 
+            // A renewal paid with a code spends it here, in the transaction that records the certificate.
+            RenewalApplication? paid = null;
+            if (request.RenewalApplicationId is { } applicationId)
+            {
+                paid = await RenewalCodes.RenewalCodeClaim.ClaimAsync(db, applicationId, request.ApplicantId, actor, now.UtcDateTime, cancellationToken).ConfigureAwait(false);
+                if (paid is null)
+                {
+                    return await RefuseAsync(db, request, ready, actor, IssuanceRefusal.RenewalCodeNotUsable, null).ConfigureAwait(false);
+                }
+            }
+
             var csr = System.Security.Cryptography.X509Certificates.CertificateRequest.LoadSigningRequest(request.Csr!, HashAlgorithmName.SHA256,
                 CertificateRequestLoadOptions.SkipSignatureValidation);
             var subject = IssuanceSubjects.For(request.Applicant, request.SubjectSerialNumber, request.Email);
@@ -80,11 +94,13 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
                     && request.Device.ServiceKeyPublicKey is not null,
                 KeyOnSecureDevice: true,
                 FromPkcs12Import: false);
-            var notBefore = now;
+            // A code bought its term; it may start when the renewed certificate ends.
+            var notBefore = paid is null ? now : RenewalCodes.RenewalCodeClaim.NotBefore(paid, now);
+            var months = paid?.TermMonths ?? ValidityMonths(request);
             var result = await authority.IssueAsync(new IssuanceRequest(
                 csr.PublicKey.ExportSubjectPublicKeyInfo(), subject,
                 request.Type == CertificateType.Commercial ? CertificateProfile.Commercial : CertificateProfile.QualifiedNaturalPerson,
-                notBefore, notBefore.AddMonths(ValidityMonths(request)), facts), cancellationToken).ConfigureAwait(false);
+                notBefore, notBefore.AddMonths(months), facts), cancellationToken).ConfigureAwait(false);
             if (result is IssuanceRefused refused)
             {
                 return await RefuseAsync(db, request, ready, actor, IssuanceRefusal.CaRefused, refused.Reason).ConfigureAwait(false);
@@ -111,6 +127,11 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            if (paid is not null)
+            {
+                await RenewalCodes.RenewalCodeClaim.CompleteAsync(db, audit, paid, certificate.Id, certificate.SerialNumber, actor).ConfigureAwait(false);
+            }
+
             audit.Add(db, actor, AuditActions.CertificateIssued, AuditSubjects.Certificate(certificate.Id), new
             {
                 request.RequestNumber, serial = certificate.SerialNumber, ca = issued.CaName, type = request.Type.ToString(),
@@ -159,6 +180,11 @@ public sealed class RequestIssuance(DataAccess data, ICertificateAuthority autho
         IssuanceRefusal refusal, IssuanceRefusalReason? caReason)
     {
         await db.CertificateRequests.Where(r => r.Id == request.Id).ExecuteUpdateAsync(set => set.SetProperty(r => r.Status, waiting)).ConfigureAwait(false);
+        if (request.RenewalApplicationId is { } applicationId)
+        {
+            await RenewalCodes.RenewalCodeClaim.ReleaseAsync(db, applicationId).ConfigureAwait(false);
+        }
+
         audit.Add(db, actor, AuditActions.IssuanceRefused, AuditSubjects.Request(request.Id), new
         {
             request.RequestNumber, reason = refusal.ToString(), ca = caReason?.ToString(),

@@ -17,6 +17,9 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan LockTime = TimeSpan.FromMinutes(15);
 
+    /// <summary>The revocation page's limits; other callers (renewal codes) name their own.</summary>
+    public static readonly ThrottlePolicy Default = new(MaxFailures, Window, LockTime);
+
     /// <summary>The stored key: hex SHA-256 of <paramref name="kind"/> and <paramref name="value"/> (64 characters).</summary>
     public static string Key(string kind, string value) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(kind + value)));
 
@@ -28,13 +31,16 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
     }
 
     /// <summary>Counts a failure against every key; a key reaching <see cref="MaxFailures"/> in its window is locked.</summary>
-    public async Task FailAsync(IReadOnlyCollection<string> keys)
+    public Task FailAsync(IReadOnlyCollection<string> keys) => FailAsync(keys, Default);
+
+    /// <summary>Counts a failure against every key under <paramref name="policy"/>'s limits.</summary>
+    public async Task FailAsync(IReadOnlyCollection<string> keys, ThrottlePolicy policy)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await CountAsync(keys).ConfigureAwait(false);
+                await CountAsync(keys, policy).ConfigureAwait(false);
                 return;
             }
             catch (DbUpdateException) when (attempt < 2)
@@ -47,7 +53,7 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
     public Task ResetAsync(IReadOnlyCollection<string> keys) =>
         data.RunAsync(db => db.Throttles.Where(t => keys.Contains(t.Key)).ExecuteDeleteAsync());
 
-    private Task<bool> CountAsync(IReadOnlyCollection<string> keys) => data.RunInTransactionAsync(async db =>
+    private Task<bool> CountAsync(IReadOnlyCollection<string> keys, ThrottlePolicy policy) => data.RunInTransactionAsync(async db =>
     {
         var now = time.GetUtcNow().UtcDateTime;
         var rows = await db.Throttles.Where(t => keys.Contains(t.Key)).ToDictionaryAsync(t => t.Key).ConfigureAwait(false);
@@ -58,7 +64,7 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
                 row = new Throttle { Key = key, WindowStartUtc = now };
                 db.Throttles.Add(row);
             }
-            else if (row.LockedUntilUtc is { } until ? until <= now : row.WindowStartUtc + Window <= now)
+            else if (row.LockedUntilUtc is { } until ? until <= now : row.WindowStartUtc + policy.Window <= now)
             {
                 // A lock served or a quiet window: counting starts again.
                 row.Failures = 0;
@@ -67,9 +73,9 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
             }
 
             row.Failures++;
-            if (row.Failures >= MaxFailures && row.LockedUntilUtc is null)
+            if (row.Failures >= policy.MaxFailures && row.LockedUntilUtc is null)
             {
-                row.LockedUntilUtc = now + LockTime;
+                row.LockedUntilUtc = now + policy.LockTime;
             }
         }
 
@@ -77,3 +83,6 @@ public sealed class Throttling(DataAccess data, TimeProvider time)
         return true;
     });
 }
+
+/// <summary>How many failures within <see cref="Window"/> lock a key, and for how long.</summary>
+public sealed record ThrottlePolicy(int MaxFailures, TimeSpan Window, TimeSpan LockTime);

@@ -23,6 +23,7 @@ public sealed class MigratedSchemaTests
         "OutboxMessages", "SecureDevices", "SupportSessions", "Throttles",
         "ExpiryDigests", "ExpiryReminders", "RenewalLinks",
         "SpentChallenges",
+        "RenewalCodeBatches", "RenewalCodes", "RenewalApplications", "CloudKeys",
     ];
 
     [Theory]

@@ -78,6 +78,21 @@ public sealed partial class LocalizerKeyTests
         ["Statistics.State.{s}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
         ["Statistics.State.{count.State}"] = Enum.GetNames<Qtsp.Portal.Features.Statistics.CertificateState>(),
         ["Requests.Status.{status}"] = Enum.GetNames<RequestStatus>(),
+        // Renewal codes: product, medium and step names, the wizard's refusals
+        ["Certificates.Type.{created.Product}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{product}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{batch.Product}"] = Enum.GetNames<CertificateType>(),
+        ["Certificates.Type.{offer.Product}"] = Enum.GetNames<CertificateType>(),
+        ["RenewalCodes.Medium.{created.Medium}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Medium.{medium}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Medium.{batch.Medium}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Medium.{offer.Medium}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Medium.{parsed}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Offer.Medium.{offer.Medium}"] = Enum.GetNames<KeyMedium>(),
+        ["RenewalCodes.Issue.Intro.{_offer!.Medium}"] = Enum.GetNames<KeyMedium>(),
+        ["Issuance.Refusal.{outcome.Issuance?.Refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Requests.IssuanceRefusal>(),
+        ["RenewalCodes.Step.{step}"] = Enum.GetNames<Qtsp.Portal.Features.RenewalCodes.WizardStep>(),
+        ["RenewalCodes.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.RenewalCodes.RenewalCodeRefusal>(),
     };
 
     [Fact]

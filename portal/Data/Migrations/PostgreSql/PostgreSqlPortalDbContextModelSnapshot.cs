@@ -448,6 +448,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<long?>("RenewalApplicationId")
+                        .HasColumnType("bigint");
+
                     b.Property<long?>("RenewsCertificateId")
                         .HasColumnType("bigint");
 
@@ -493,6 +496,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
 
                     b.HasIndex("DeviceId");
 
+                    b.HasIndex("RenewalApplicationId");
+
                     b.HasIndex("RenewsCertificateId");
 
                     b.HasIndex("RequestNumber")
@@ -501,6 +506,40 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.HasIndex("ApplicantId", "CreatedAtUtc");
 
                     b.ToTable("CertificateRequests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CloudKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("KeyIdHex")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("KeyIdHex")
+                        .IsUnique();
+
+                    b.ToTable("CloudKeys", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.CrlState", b =>
@@ -920,6 +959,172 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalApplication", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<string>("Medium")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime>("NotBeforeUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(19)
+                        .HasColumnType("character varying(19)");
+
+                    b.Property<long>("RenewalCodeId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("RenewsCertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("SignedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("StartsAfterCurrent")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.HasIndex("RenewalCodeId");
+
+                    b.HasIndex("RenewsCertificateId");
+
+                    b.ToTable("RenewalApplications", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("ApplicationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BatchId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("bigint");
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime?>("RedeemedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RedeemedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BatchId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("RenewalCodes", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCodeBatch", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Medium")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Product")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(19)
+                        .HasColumnType("character varying(19)");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAtUtc");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.ToTable("RenewalCodeBatches", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
                 {
                     b.Property<long>("Id")
@@ -1198,6 +1403,11 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasForeignKey("DeviceId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("Qtsp.Portal.Data.RenewalApplication", null)
+                        .WithMany()
+                        .HasForeignKey("RenewalApplicationId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Qtsp.Portal.Data.Certificate", null)
                         .WithMany()
                         .HasForeignKey("RenewsCertificateId")
@@ -1208,6 +1418,20 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Navigation("Certificate");
 
                     b.Navigation("Device");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CloudKey", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.DeviceBinding", b =>
@@ -1273,6 +1497,48 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Navigation("Applicant");
 
                     b.Navigation("Organisation");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalApplication", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Qtsp.Portal.Data.RenewalCode", null)
+                        .WithMany()
+                        .HasForeignKey("RenewalCodeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("RenewsCertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCode", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.RenewalCodeBatch", "Batch")
+                        .WithMany()
+                        .HasForeignKey("BatchId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Batch");
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>

@@ -428,6 +428,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RenewalApplicationId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("RenewsCertificateId")
                         .HasColumnType("INTEGER");
 
@@ -473,6 +476,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
 
                     b.HasIndex("DeviceId");
 
+                    b.HasIndex("RenewalApplicationId");
+
                     b.HasIndex("RenewsCertificateId");
 
                     b.HasIndex("RequestNumber")
@@ -481,6 +486,38 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.HasIndex("ApplicantId", "CreatedAtUtc");
 
                     b.ToTable("CertificateRequests", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CloudKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyIdHex")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("KeyIdHex")
+                        .IsUnique();
+
+                    b.ToTable("CloudKeys", (string)null);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.CrlState", b =>
@@ -885,6 +922,166 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalApplication", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ApplicantId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Document")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Medium")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("NotBeforeUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(19)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RenewalCodeId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RenewsCertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("SignedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("StartsAfterCurrent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ApplicantId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.HasIndex("RenewalCodeId");
+
+                    b.HasIndex("RenewsCertificateId");
+
+                    b.ToTable("RenewalApplications", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ApplicationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BatchId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("CertificateId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime?>("RedeemedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RedeemedBy")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BatchId");
+
+                    b.HasIndex("CertificateId");
+
+                    b.HasIndex("CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("RenewalCodes", (string)null);
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCodeBatch", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Medium")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Product")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reference")
+                        .IsRequired()
+                        .HasMaxLength(19)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TermMonths")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAtUtc");
+
+                    b.HasIndex("Reference")
+                        .IsUnique();
+
+                    b.ToTable("RenewalCodeBatches", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
                 {
                     b.Property<long>("Id")
@@ -1156,6 +1353,11 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasForeignKey("DeviceId")
                         .OnDelete(DeleteBehavior.Restrict);
 
+                    b.HasOne("Qtsp.Portal.Data.RenewalApplication", null)
+                        .WithMany()
+                        .HasForeignKey("RenewalApplicationId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
                     b.HasOne("Qtsp.Portal.Data.Certificate", null)
                         .WithMany()
                         .HasForeignKey("RenewsCertificateId")
@@ -1166,6 +1368,20 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Navigation("Certificate");
 
                     b.Navigation("Device");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.CloudKey", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.DeviceBinding", b =>
@@ -1231,6 +1447,48 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Navigation("Applicant");
 
                     b.Navigation("Organisation");
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalApplication", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.Applicant", null)
+                        .WithMany()
+                        .HasForeignKey("ApplicantId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.HasOne("Qtsp.Portal.Data.RenewalCode", null)
+                        .WithMany()
+                        .HasForeignKey("RenewalCodeId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("RenewsCertificateId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Qtsp.Portal.Data.RenewalCode", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.RenewalCodeBatch", "Batch")
+                        .WithMany()
+                        .HasForeignKey("BatchId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.Certificate", null)
+                        .WithMany()
+                        .HasForeignKey("CertificateId")
+                        .OnDelete(DeleteBehavior.Restrict);
+
+                    b.Navigation("Batch");
                 });
 
             modelBuilder.Entity("Qtsp.Portal.Data.RenewalLink", b =>
