@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.JSInterop;
+using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Infrastructure;
 
@@ -11,6 +13,8 @@ public sealed partial class SessionWatch
     private readonly CancellationTokenSource _stop = new();
     private DotNetObjectReference<SessionWatch>? _self;
     private IJSObjectReference? _module;
+    private string? _signInToken;
+    private string? _userId;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -30,6 +34,9 @@ public sealed partial class SessionWatch
             return;
         }
 
+        var principal = (await Authentication.GetAuthenticationStateAsync()).User;
+        _signInToken = SignInSessions.TokenOf(principal);
+        _userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
         _ = WatchAsync();
     }
 
@@ -45,7 +52,23 @@ public sealed partial class SessionWatch
             {
                 if (Activity.ExpiresNow())
                 {
+                    // The idle clock of this page ran out; the sign-in ends with it unless another tab was in use meanwhile.
+                    await SignIns.CheckAsync(_signInToken, _userId, activity: false);
                     await InvokeAsync(ExpireAsync);
+                    return;
+                }
+
+                if (_userId is not null && await SignIns.CheckAsync(_signInToken, _userId, activity: false) is null)
+                {
+                    if (await SignIns.EndReasonAsync(_signInToken) == SignInSessionEnd.Idle && Activity.EndNow())
+                    {
+                        await InvokeAsync(ExpireAsync);
+                    }
+                    else
+                    {
+                        await InvokeAsync(Ended);
+                    }
+
                     return;
                 }
             }
@@ -53,6 +76,13 @@ public sealed partial class SessionWatch
         catch (OperationCanceledException)
         {
         }
+    }
+
+    // Signed out in another tab, or ended by a password change or a reset: nothing of this page is kept.
+    private void Ended()
+    {
+        Activity.EndNow();
+        Navigation.NavigateTo("account/login", forceLoad: true);
     }
 
     private async Task ExpireAsync()
