@@ -23,6 +23,16 @@ public sealed partial class SessionWatch
             return;
         }
 
+        var principal = (await Authentication.GetAuthenticationStateAsync()).User;
+        _signInToken = SignInSessions.TokenOf(principal);
+        _userId = principal.Identity?.IsAuthenticated == true ? principal.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+        if (_userId is null)
+        {
+            return; // a page without a sign-in has nothing to watch
+        }
+
+        // The circuit's revalidation found the sign-in ended: the page goes at once, not at the next tick.
+        Authentication.AuthenticationStateChanged += OnAuthenticationStateChanged;
         _self = DotNetObjectReference.Create(this);
         try
         {
@@ -34,11 +44,23 @@ public sealed partial class SessionWatch
             return;
         }
 
-        var principal = (await Authentication.GetAuthenticationStateAsync()).User;
-        _signInToken = SignInSessions.TokenOf(principal);
-        _userId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
         _ = WatchAsync();
     }
+
+    private void OnAuthenticationStateChanged(Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state) => _ = InvokeAsync(async () =>
+    {
+        if ((await state).User.Identity?.IsAuthenticated != true)
+        {
+            if (await SignIns.EndReasonAsync(_signInToken) == SignInSessionEnd.Idle && Activity.EndNow())
+            {
+                await ExpireAsync();
+            }
+            else
+            {
+                Ended();
+            }
+        }
+    });
 
     [JSInvokable]
     public void UserActive() => Activity.Touch();
@@ -81,8 +103,10 @@ public sealed partial class SessionWatch
     // Signed out in another tab, or ended by a password change or a reset: nothing of this page is kept.
     private void Ended()
     {
-        Activity.EndNow();
-        Navigation.NavigateTo("account/login", forceLoad: true);
+        if (Activity.EndNow())
+        {
+            Navigation.NavigateTo("account/login", forceLoad: true);
+        }
     }
 
     private async Task ExpireAsync()
@@ -121,6 +145,7 @@ public sealed partial class SessionWatch
 
     public async ValueTask DisposeAsync()
     {
+        Authentication.AuthenticationStateChanged -= OnAuthenticationStateChanged;
         await _stop.CancelAsync();
         _stop.Dispose();
         if (_module is not null)
