@@ -28,6 +28,24 @@ public sealed class Applicant
 
     public string? Phone { get; set; }
 
+    /// <summary>
+    /// An address support staff entered for the applicant in a support session: nothing is sent to it, and
+    /// <see cref="Email"/> stays as it was, until the customer confirms it signed in themselves.
+    /// </summary>
+    public string? PendingEmail { get; set; }
+
+    /// <summary>The support session <see cref="PendingEmail"/> was entered in.</summary>
+    public long? PendingEmailSupportSessionId { get; set; }
+
+    /// <summary>
+    /// The support session the applicant was registered in, with <see cref="Email"/> as staff entered it, until the
+    /// customer confirms the address.
+    /// </summary>
+    public long? EmailEnteredInSupportSessionId { get; set; }
+
+    /// <summary>The address on record was entered by support staff and the customer has not confirmed it yet.</summary>
+    public bool EmailUnconfirmed => EmailEnteredInSupportSessionId is not null;
+
     /// <summary>The organisation's employee number, upper case; unique within the organisation.</summary>
     public string? EmployeeNumber { get; set; }
 

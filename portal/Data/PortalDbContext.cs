@@ -45,6 +45,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
 
     public DbSet<SupportSession> SupportSessions => Set<SupportSession>();
 
+    public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<ExpiryReminder> ExpiryReminders => Set<ExpiryReminder>();
@@ -108,6 +110,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             applicant.Property(a => a.LastName).HasMaxLength(Applicant.NameMaxLength);
             applicant.Property(a => a.Email).HasMaxLength(Applicant.EmailMaxLength);
             applicant.Property(a => a.Phone).HasMaxLength(Applicant.PhoneMaxLength);
+            applicant.Property(a => a.PendingEmail).HasMaxLength(Applicant.EmailMaxLength);
             applicant.Property(a => a.EmployeeNumber).HasMaxLength(Applicant.EmployeeNumberMaxLength).UseCollation(binaryCollation);
             applicant.Property(a => a.PersonalIdentifier).HasMaxLength(Applicant.PersonalIdentifierMaxLength);
             applicant.Property(a => a.BlockedReason).HasMaxLength(Applicant.ReasonMaxLength);
@@ -264,6 +267,18 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             session.HasOne<PortalUser>().WithMany().HasForeignKey(s => s.CustomerUserId).OnDelete(DeleteBehavior.Restrict);
             session.HasIndex(s => new { s.StaffUserId, s.EndedAtUtc });
             session.HasIndex(s => new { s.CustomerUserId, s.StartedAtUtc });
+            session.HasOne<SignInSession>().WithMany().HasForeignKey(s => s.SignInSessionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        builder.Entity<SignInSession>(session =>
+        {
+            session.ToTable("SignInSessions");
+            session.Property(s => s.TokenHash).HasMaxLength(64);
+            session.Property(s => s.SourceAddress).HasMaxLength(64);
+            Enum(session.Property(s => s.EndReason));
+            session.HasOne<PortalUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            session.HasIndex(s => s.TokenHash).IsUnique();
+            session.HasIndex(s => new { s.UserId, s.EndedAtUtc });
         });
 
         builder.Entity<DataProtectionKey>(key =>

@@ -26,6 +26,9 @@ public sealed class SupportSession
 
     public string? SourceAddress { get; set; }
 
+    /// <summary>The staff member's sign-in (browser) the session belongs to: another sign-in of the same account is not inside it.</summary>
+    public long? SignInSessionId { get; set; }
+
     public bool IsOpenAt(DateTime utc) => EndedAtUtc is null && utc < ExpiresAtUtc;
 }
 

@@ -43,6 +43,7 @@ public static class FeatureSetup
         services.AddScoped<Revocation.RevocationRecord>();
         services.AddScoped<Revocation.Throttling>();
         services.AddScoped<ApplicantService>();
+        services.AddScoped<PendingEmails>();
         services.AddScoped<CertificateService>();
         services.AddScoped<DeviceCertificates>();
         services.AddScoped<BindingService>();

@@ -82,10 +82,13 @@ public sealed partial class AccountPage
             return;
         }
 
-        // A new cookie for the new security stamp, keeping the second factor the session was signed in with.
+        // Every sign-in of the account ends, in every browser (a password change is what someone does who fears theirs is
+        // known); this browser goes on in a new sign-in with a new cookie for the new security stamp, keeping the second
+        // factor the session was signed in with.
+        var ended = await SignIns.RevokeAllAsync(user.Id, Data.SignInSessionEnd.PasswordChanged);
         var methods = HttpContext!.User.FindAll(PortalClaims.AuthenticationMethods).Select(c => new System.Security.Claims.Claim(c.Type, c.Value)).ToArray();
         await SignIn.SignInWithClaimsAsync(user, isPersistent: false, methods);
-        await Audit.RecordAsync(_actor, AuditActions.PasswordChanged, AuditSubjects.User(_actor.UserName));
+        await Audit.RecordAsync(_actor, AuditActions.PasswordChanged, AuditSubjects.User(_actor.UserName), new { endedSignIns = ended });
         _message = L["Account.PasswordChanged"];
         _ok = true;
     }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -63,6 +64,24 @@ public static class AccountSetup
             cookie.LogoutPath = "/account/logout";
             cookie.AccessDeniedPath = "/account/denied";
             // Signing in on the sign-in page redirects to its raw ReturnUrl: only a local ASCII path may reach the Location.
+            // Every request with the cookie checks its sign-in's server-side record (cached for a few seconds per instance):
+            // a cookie of a sign-in that was ended — signed out, password changed, reset, idle — is refused and removed.
+            var validateStamp = cookie.Events.OnValidatePrincipal;
+            cookie.Events.OnValidatePrincipal = async context =>
+            {
+                await validateStamp(context).ConfigureAwait(false);
+                if (context.Principal is not { } principal)
+                {
+                    return;
+                }
+
+                var sessions = context.HttpContext.RequestServices.GetRequiredService<SignInSessions>();
+                if (await sessions.CheckAsync(SignInSessions.TokenOf(principal), principal.FindFirstValue(ClaimTypes.NameIdentifier), activity: true).ConfigureAwait(false) is null)
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme).ConfigureAwait(false);
+                }
+            };
             cookie.Events.OnRedirectToReturnUrl = context =>
             {
                 context.Response.Redirect(Infrastructure.Hosting.LocalReturnUrl.Of(context.RedirectUri) ?? "/");
@@ -73,12 +92,13 @@ public static class AccountSetup
         {
             options.ValidationInterval = TimeSpan.FromMinutes(5);
             // The periodic re-check rebuilds the cookie's principal from the database, which knows nothing of how the
-            // session signed in: keep the second factor, or representatives and staff are signed out after five minutes.
+            // session signed in: keep the second factor, or representatives and staff are signed out after five minutes, and
+            // the sign-in's record (the same sign-in goes on).
             options.OnRefreshingPrincipal = context =>
             {
                 if (context.NewPrincipal?.Identity is ClaimsIdentity identity && context.CurrentPrincipal is { } current)
                 {
-                    foreach (var method in current.FindAll(PortalClaims.AuthenticationMethods).Where(m => !identity.HasClaim(m.Type, m.Value)).ToArray())
+                    foreach (var method in current.FindAll(c => c.Type is PortalClaims.AuthenticationMethods or PortalClaims.SessionId).Where(m => !identity.HasClaim(m.Type, m.Value)).ToArray())
                     {
                         identity.AddClaim(new Claim(method.Type, method.Value));
                     }
@@ -99,6 +119,7 @@ public static class AccountSetup
         services.AddScoped<AuthenticatorReset>();
         services.AddOptions<SessionOptions>().BindConfiguration(SessionOptions.Section);
         services.AddScoped<SessionActivity>();
+        services.AddSingleton<SignInSessions>();
         services.AddScoped<Infrastructure.FormDrafts>();
         services.AddScoped<TokenChallenges>();
         services.AddScoped<TokenSignIns>();

@@ -14,10 +14,10 @@ public sealed record ResettableAccount(string UserId, string UserName, bool HasA
 /// <summary>
 /// A lost authenticator, reset by staff (an RA operator or an administrator, outside a support session) who confirm with a
 /// fresh code from their own authenticator: the account's key and recovery codes are replaced by nothing anyone knows,
-/// the security stamp changes (its sessions end at the next check), the holder is mailed and sets up a new authenticator
+/// the security stamp changes and its sign-ins end at once, the holder is mailed and sets up a new authenticator
 /// at the next sign-in. Refusals and the reset are audited.
 /// </summary>
-public sealed class AuthenticatorReset(IServiceScopeFactory scopes, OneTimeCodes codes, AuditTrail audit, DataAccess data, MailOutbox outbox)
+public sealed class AuthenticatorReset(IServiceScopeFactory scopes, OneTimeCodes codes, AuditTrail audit, DataAccess data, MailOutbox outbox, SignInSessions sessions)
 {
     public const string NotPermitted = "AuthenticatorReset.NotPermitted";
     public const string CodeRequired = "Support.Elevation.CodeRequired";
@@ -78,6 +78,8 @@ public sealed class AuthenticatorReset(IServiceScopeFactory scopes, OneTimeCodes
         Check(await users.SetTwoFactorEnabledAsync(account, false).ConfigureAwait(false));
         await users.GenerateNewTwoFactorRecoveryCodesAsync(account, 0).ConfigureAwait(false);
         Check(await users.UpdateSecurityStampAsync(account).ConfigureAwait(false));
+        // Whoever holds the lost authenticator and a sign-in of the account is out now, not at the next stamp check.
+        var ended = await sessions.RevokeAllAsync(account.Id, SignInSessionEnd.Reset).ConfigureAwait(false);
 
         var mailed = !string.IsNullOrEmpty(account.Email);
         if (mailed)
@@ -90,7 +92,7 @@ public sealed class AuthenticatorReset(IServiceScopeFactory scopes, OneTimeCodes
             }).ConfigureAwait(false);
         }
 
-        await audit.RecordAsync(actor, AuditActions.AuthenticatorReset, subject, new { mailed }).ConfigureAwait(false);
+        await audit.RecordAsync(actor, AuditActions.AuthenticatorReset, subject, new { mailed, signInsEnded = ended }).ConfigureAwait(false);
         return Outcome.Success;
     }
 

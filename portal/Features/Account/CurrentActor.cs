@@ -9,8 +9,9 @@ namespace Qtsp.Portal.Features.Account;
 
 /// <summary>
 /// Resolves the <see cref="Actor"/> of the current request or circuit from the signed-in principal and the database:
-/// the account's roles and links as they are now, and for support staff the open support session (an expired one is
-/// closed here, so a session ends by itself even if nobody presses End).
+/// the account's roles and links as they are now, and for support staff the open support session of this sign-in (an
+/// expired one is closed here, so a session ends by itself even if nobody presses End). A sign-in whose record was ended
+/// (<see cref="SignInSessions"/>) resolves to no one.
 /// </summary>
 public sealed class CurrentActor(
     AuthenticationStateProvider authentication,
@@ -18,8 +19,12 @@ public sealed class CurrentActor(
     DataAccess data,
     AuditTrail audit,
     SessionActivity session,
+    SignInSessions signIns,
     TimeProvider time)
 {
+    /// <summary>The record of the sign-in the last <see cref="GetAsync"/> found open (<see cref="SignInSessions"/>).</summary>
+    public long? SignInSessionId { get; private set; }
+
     /// <summary>What the last <see cref="GetAsync"/> of this request or circuit found.</summary>
     public Actor? LastResolved { get; private set; }
 
@@ -45,6 +50,14 @@ public sealed class CurrentActor(
             return null;
         }
 
+        // The sign-in must still be open: after a sign-out in another tab, nothing more happens in this one.
+        var signInSessionId = await signIns.CheckAsync(SignInSessions.TokenOf(principal), userId, activity: false).ConfigureAwait(false);
+        SignInSessionId = signInSessionId;
+        if (signInSessionId is null)
+        {
+            return null;
+        }
+
         var multiFactor = principal!.HasClaim(PortalClaims.AuthenticationMethods, PortalClaims.MultiFactor);
         return await data.RunAsync(async db =>
         {
@@ -61,7 +74,7 @@ public sealed class CurrentActor(
             }
 
             var session = await db.SupportSessions.AsNoTracking()
-                .Where(s => s.StaffUserId == userId && s.EndedAtUtc == null)
+                .Where(s => s.StaffUserId == userId && s.SignInSessionId == signInSessionId && s.EndedAtUtc == null)
                 .OrderByDescending(s => s.StartedAtUtc)
                 .FirstOrDefaultAsync().ConfigureAwait(false);
             if (session is null)

@@ -33,4 +33,7 @@ public static class PortalClaims
     public const string AuthenticationMethods = "amr";
 
     public const string MultiFactor = "mfa";
+
+    /// <summary>The random id of the sign-in's server-side record (<see cref="SignInSessions"/>); only its hash is stored.</summary>
+    public const string SessionId = "qtsp:sid";
 }

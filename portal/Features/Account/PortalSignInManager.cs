@@ -36,7 +36,8 @@ public sealed class PortalSignInManager(
     IAuthenticationSchemeProvider schemes,
     IUserConfirmation<PortalUser> confirmation,
     Throttling throttling,
-    SignInDelays delays)
+    SignInDelays delays,
+    SignInSessions sessions)
     : SignInManager<PortalUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     // A hash of a random password made as real ones are, for the unknown names: verifying it costs what a real check costs.
@@ -101,6 +102,47 @@ public sealed class PortalSignInManager(
         await Context.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme).ConfigureAwait(false);
         await SignInWithClaimsAsync(user, isPersistent: false, [new System.Security.Claims.Claim(PortalClaims.AuthenticationMethods, "mfa")]).ConfigureAwait(false);
         return SignInResult.Success;
+    }
+
+    /// <summary>
+    /// Every sign-in gets its own server-side record (<see cref="SignInSessions"/>), named in the cookie by its random id;
+    /// a refresh of the same sign-in (<see cref="RefreshSignInAsync"/>) keeps its record.
+    /// </summary>
+    public override async Task SignInWithClaimsAsync(PortalUser user, AuthenticationProperties? authenticationProperties, IEnumerable<System.Security.Claims.Claim> additionalClaims)
+    {
+        var claims = additionalClaims.Where(c => c.Type != PortalClaims.SessionId).ToList();
+        var token = _refreshedSession;
+        if (token is null || await sessions.CheckAsync(token, user.Id, activity: false).ConfigureAwait(false) is null)
+        {
+            // A new sign-in in a browser that still holds an older one replaces it.
+            await sessions.EndAsync(SignInSessions.TokenOf(Context.User), SignInSessionEnd.SignedOut).ConfigureAwait(false);
+            token = await sessions.StartAsync(user.Id, Context.Connection.RemoteIpAddress?.ToString()).ConfigureAwait(false);
+        }
+
+        claims.Add(new System.Security.Claims.Claim(PortalClaims.SessionId, token));
+        await base.SignInWithClaimsAsync(user, authenticationProperties, claims).ConfigureAwait(false);
+    }
+
+    private string? _refreshedSession;
+
+    public override async Task RefreshSignInAsync(PortalUser user)
+    {
+        _refreshedSession = SignInSessions.TokenOf(Context.User);
+        try
+        {
+            await base.RefreshSignInAsync(user).ConfigureAwait(false);
+        }
+        finally
+        {
+            _refreshedSession = null;
+        }
+    }
+
+    /// <summary>Signing out ends the sign-in's record: the cookie, wherever a copy of it is kept, opens nothing afterwards.</summary>
+    public override async Task SignOutAsync()
+    {
+        await sessions.EndAsync(SignInSessions.TokenOf(Context.User), SignInSessionEnd.SignedOut).ConfigureAwait(false);
+        await base.SignOutAsync().ConfigureAwait(false);
     }
 
     private bool VerifyAgainstUnknownAccount(string password)

@@ -8,21 +8,39 @@ using Qtsp.Portal.Data;
 namespace Qtsp.Portal.Features.Account;
 
 /// <summary>
-/// A circuit outlives the request that started it: every few minutes the account's security stamp is checked again, so
-/// a locked, deleted or changed account (new password, new authenticator) loses its open pages too.
+/// A circuit outlives the request that started it: every few seconds it checks its sign-in's record
+/// (<see cref="SignInSessions"/>, from memory for a few seconds), so a sign-out in another tab, a password change or a
+/// staff reset ends its open pages too; about once a minute also the account itself (locked, deleted, new security stamp).
 /// </summary>
 public sealed class RevalidatingAuthenticationState(
     ILoggerFactory loggerFactory,
     IServiceScopeFactory scopes,
+    SignInSessions sessions,
+    TimeProvider time,
     IOptions<IdentityOptions> options) : RevalidatingServerAuthenticationStateProvider(loggerFactory)
 {
-    protected override TimeSpan RevalidationInterval => TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan AccountCheckInterval = TimeSpan.FromMinutes(1);
+    private DateTimeOffset _accountCheckedAt = time.GetUtcNow();
+
+    protected override TimeSpan RevalidationInterval => TimeSpan.FromSeconds(5);
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
+        var principal = authenticationState.User;
+        if (await sessions.CheckAsync(SignInSessions.TokenOf(principal), principal.FindFirstValue(ClaimTypes.NameIdentifier), activity: false).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        if (time.GetUtcNow() - _accountCheckedAt < AccountCheckInterval)
+        {
+            return true;
+        }
+
+        _accountCheckedAt = time.GetUtcNow();
         await using var scope = scopes.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var user = await users.GetUserAsync(authenticationState.User).ConfigureAwait(false);
+        var user = await users.GetUserAsync(principal).ConfigureAwait(false);
         if (user is null || await users.IsLockedOutAsync(user).ConfigureAwait(false))
         {
             return false;
@@ -33,7 +51,7 @@ public sealed class RevalidatingAuthenticationState(
             return true;
         }
 
-        var stamp = authenticationState.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
+        var stamp = principal.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
         return stamp == await users.GetSecurityStampAsync(user).ConfigureAwait(false);
     }
 }

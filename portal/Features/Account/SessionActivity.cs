@@ -13,6 +13,15 @@ public sealed class SessionOptions
     /// <summary>How often a page reports that its user is active (and renews the sign-in cookie): at most every minute.</summary>
     public TimeSpan ReportInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, IdleTimeout.Ticks / 4));
 
+    /// <summary>
+    /// How long an instance answers from memory whether a sign-in is still open: an ending on another instance of the
+    /// portal reaches requests and open pages here within this time (on this instance at once).
+    /// </summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a request records the sign-in's last use (its idle clock, shared by all tabs).</summary>
+    public TimeSpan TouchInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, IdleTimeout.Ticks / 20));
+
     /// <summary>How often an open page checks its idle clock: at most every five seconds.</summary>
     public TimeSpan CheckInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, IdleTimeout.Ticks / 10));
 }
@@ -36,6 +45,18 @@ public sealed class SessionActivity(TimeProvider time, Microsoft.Extensions.Opti
         {
             _lastActivity = time.GetUtcNow();
         }
+    }
+
+    /// <summary>Ends the circuit's sign-in now (its record was ended); true the first time.</summary>
+    public bool EndNow()
+    {
+        if (Expired)
+        {
+            return false;
+        }
+
+        Expired = true;
+        return true;
     }
 
     /// <summary>True once, when the idle time has just run out.</summary>

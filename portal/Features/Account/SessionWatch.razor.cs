@@ -1,4 +1,6 @@
+using System.Security.Claims;
 using Microsoft.JSInterop;
+using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Infrastructure;
 
@@ -11,6 +13,8 @@ public sealed partial class SessionWatch
     private readonly CancellationTokenSource _stop = new();
     private DotNetObjectReference<SessionWatch>? _self;
     private IJSObjectReference? _module;
+    private string? _signInToken;
+    private string? _userId;
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -19,6 +23,16 @@ public sealed partial class SessionWatch
             return;
         }
 
+        var principal = (await Authentication.GetAuthenticationStateAsync()).User;
+        _signInToken = SignInSessions.TokenOf(principal);
+        _userId = principal.Identity?.IsAuthenticated == true ? principal.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+        if (_userId is null)
+        {
+            return; // a page without a sign-in has nothing to watch
+        }
+
+        // The circuit's revalidation found the sign-in ended: the page goes at once, not at the next tick.
+        Authentication.AuthenticationStateChanged += OnAuthenticationStateChanged;
         _self = DotNetObjectReference.Create(this);
         try
         {
@@ -33,6 +47,21 @@ public sealed partial class SessionWatch
         _ = WatchAsync();
     }
 
+    private void OnAuthenticationStateChanged(Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state) => _ = InvokeAsync(async () =>
+    {
+        if ((await state).User.Identity?.IsAuthenticated != true)
+        {
+            if (await SignIns.EndReasonAsync(_signInToken) == SignInSessionEnd.Idle && Activity.EndNow())
+            {
+                await ExpireAsync();
+            }
+            else
+            {
+                Ended();
+            }
+        }
+    });
+
     [JSInvokable]
     public void UserActive() => Activity.Touch();
 
@@ -45,13 +74,38 @@ public sealed partial class SessionWatch
             {
                 if (Activity.ExpiresNow())
                 {
+                    // The idle clock of this page ran out; the sign-in ends with it unless another tab was in use meanwhile.
+                    await SignIns.CheckAsync(_signInToken, _userId, activity: false);
                     await InvokeAsync(ExpireAsync);
+                    return;
+                }
+
+                if (_userId is not null && await SignIns.CheckAsync(_signInToken, _userId, activity: false) is null)
+                {
+                    if (await SignIns.EndReasonAsync(_signInToken) == SignInSessionEnd.Idle && Activity.EndNow())
+                    {
+                        await InvokeAsync(ExpireAsync);
+                    }
+                    else
+                    {
+                        await InvokeAsync(Ended);
+                    }
+
                     return;
                 }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    // Signed out in another tab, or ended by a password change or a reset: nothing of this page is kept.
+    private void Ended()
+    {
+        if (Activity.EndNow())
+        {
+            Navigation.NavigateTo("account/login", forceLoad: true);
         }
     }
 
@@ -91,6 +145,7 @@ public sealed partial class SessionWatch
 
     public async ValueTask DisposeAsync()
     {
+        Authentication.AuthenticationStateChanged -= OnAuthenticationStateChanged;
         await _stop.CancelAsync();
         _stop.Dispose();
         if (_module is not null)

@@ -11,6 +11,8 @@ public sealed partial class ApplicantFormPage
     private bool _ready;
     private IReadOnlyList<FieldError> _errors = [];
     private string? _formMessage;
+    private Actor? _actor;
+    private string? _elevationCode;
 
     [Inject]
     private ApplicantService Applicants { get; set; } = default!;
@@ -28,6 +30,7 @@ public sealed partial class ApplicantFormPage
 
     protected override async Task OnParametersSetAsync()
     {
+        _actor = await LoadAsync(Current.GetAsync);
         if (Id is long id)
         {
             var detail = await LoadAsync(() => Applicants.GetAsync(id));
@@ -64,7 +67,8 @@ public sealed partial class ApplicantFormPage
         _formMessage = null;
         if (Id is long id)
         {
-            var outcome = await RunAsync(() => Applicants.ChangeAsync(id, _revision, input));
+            var outcome = await RunAsync(() => Applicants.ChangeAsync(id, _revision, input, _elevationCode));
+            _elevationCode = null;
             if (Handle(outcome))
             {
                 DropDraft();

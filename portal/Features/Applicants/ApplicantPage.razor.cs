@@ -25,6 +25,9 @@ public sealed partial class ApplicantPage
     private BindingService BindingsService { get; set; } = default!;
 
     [Inject]
+    private PendingEmails Emails { get; set; } = default!;
+
+    [Inject]
     private CurrentActor Current { get; set; } = default!;
 
     [Inject]
@@ -47,7 +50,11 @@ public sealed partial class ApplicantPage
 
     private async Task BlockAsync() => await Show(await RunAsync(() => Applicants.BlockAsync(Id, _blockReason, _elevationCode)), "Applicants.BlockedDone", () => _blocking = false);
 
-    private async Task UnblockAsync() => await Show(await RunAsync(() => Applicants.UnblockAsync(Id)), "Applicants.UnblockedDone", () => { });
+    private async Task UnblockAsync() => await Show(await RunAsync(() => Applicants.UnblockAsync(Id, _elevationCode)), "Applicants.UnblockedDone", () => { });
+
+    private async Task ConfirmEmailAsync() => await Show(await RunAsync(() => Emails.ConfirmAsync(Id)), "Applicants.PendingEmailConfirmed", () => { });
+
+    private async Task DiscardEmailAsync() => await Show(await RunAsync(() => Emails.DiscardAsync(Id)), "Applicants.PendingEmailDiscarded", () => { });
 
     private async Task<(Outcome? Outcome, string? Failure)> CancelBindingAsync(long bindingId, string? reason, string? elevationCode)
     {

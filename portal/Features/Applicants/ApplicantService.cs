@@ -29,6 +29,9 @@ public sealed class ApplicantService(
     public const string Changed = "Applicants.ChangedMeanwhile";
     public const string EmployeeNumberTaken = "Validation.EmployeeNumberTaken";
 
+    /// <summary>How the applicant is reached: in a support session, changing them needs elevation.</summary>
+    private static readonly string[] ContactFields = [nameof(Applicant.Email), nameof(Applicant.Phone)];
+
     public async Task<ApplicantSearchResult> SearchAsync(ApplicantQuery query)
     {
         var actor = await current.RequireAsync().ConfigureAwait(false);
@@ -210,6 +213,12 @@ public sealed class ApplicantService(
                 UpdatedAtUtc = now,
             };
             Apply(applicant, input);
+            if (actor.Support is { } support)
+            {
+                // Entered by support staff: nothing is sent to it until the customer confirms it (PendingEmails).
+                applicant.EmailEnteredInSupportSessionId = support.SessionId;
+            }
+
             db.Applicants.Add(applicant);
             if (!await TrySaveAsync(db).ConfigureAwait(false))
             {
@@ -223,7 +232,12 @@ public sealed class ApplicantService(
         }).ConfigureAwait(false);
     }
 
-    public async Task<Outcome> ChangeAsync(long id, int revision, ApplicantInput input)
+    /// <summary>
+    /// Changes an applicant's data. In a support session a change of contact data (e-mail, phone) needs the staff member's
+    /// elevation (<see cref="SupportElevation"/>), and a new e-mail address is only proposed (<see cref="PendingEmails"/>):
+    /// it takes effect, and receives mail, once the customer confirms it signed in themselves.
+    /// </summary>
+    public async Task<Outcome> ChangeAsync(long id, int revision, ApplicantInput input, string? elevationCode = null)
     {
         var actor = await current.RequireAsync().ConfigureAwait(false);
         return await data.RunAsync<Outcome>(async db =>
@@ -261,10 +275,29 @@ public sealed class ApplicantService(
                 return Outcome.Success;
             }
 
+            if (actor.Support is { } support && changed.Any(ContactFields.Contains))
+            {
+                if (await elevation.CheckAsync(actor, elevationCode, "applicant.contact", AuditSubjects.Applicant(id)).ConfigureAwait(false) is { } refusal)
+                {
+                    return Outcome.Refused(refusal);
+                }
+
+                if (changed.Contains(nameof(Applicant.Email)))
+                {
+                    await PendingEmails.ProposeAsync(db, audit, outbox, actor, support, applicant, (string)before[nameof(Applicant.Email)]!).ConfigureAwait(false);
+                    after = Snapshot(applicant);
+                    changed = [.. changed.Where(c => c != nameof(Applicant.Email))];
+                }
+            }
+
             applicant.Revision++;
             applicant.UpdatedAtUtc = time.GetUtcNow().UtcDateTime;
-            audit.Add(db, actor, AuditActions.ApplicantChanged, AuditSubjects.Applicant(id),
-                new { changed, before = changed.ToDictionary(k => k, k => before[k]), after = changed.ToDictionary(k => k, k => after[k]) });
+            if (changed.Length > 0)
+            {
+                audit.Add(db, actor, AuditActions.ApplicantChanged, AuditSubjects.Applicant(id),
+                    new { changed, before = changed.ToDictionary(k => k, k => before[k]), after = changed.ToDictionary(k => k, k => after[k]) });
+            }
+
             try
             {
                 return await TrySaveAsync(db).ConfigureAwait(false)
@@ -327,10 +360,16 @@ public sealed class ApplicantService(
         }).ConfigureAwait(false);
     }
 
-    public async Task<Outcome> UnblockAsync(long id)
+    /// <summary>Lifts a block; in a support session only with the staff member's elevation (it opens the way to new certificates).</summary>
+    public async Task<Outcome> UnblockAsync(long id, string? elevationCode = null)
     {
         var actor = await current.RequireAsync().ConfigureAwait(false);
         await EnsureManageableAsync(actor, id, "unblock").ConfigureAwait(false);
+        if (await elevation.CheckAsync(actor, elevationCode, "applicant.unblock", AuditSubjects.Applicant(id)).ConfigureAwait(false) is { } refusal)
+        {
+            return Outcome.Refused(refusal);
+        }
+
         return await data.RunAsync<Outcome>(async db =>
         {
             var applicant = await db.Applicants.ManageableBy(actor).SingleAsync(a => a.Id == id).ConfigureAwait(false);
@@ -356,7 +395,11 @@ public sealed class ApplicantService(
     /// completes from the device. Refused for a blocked applicant, and for a qualified certificate into a device whose QSCD
     /// certification has ended.
     /// </summary>
-    public async Task<Outcome<string>> PrepareIssuanceAsync(long id, IssuanceInput input)
+    /// <remarks>
+    /// In a support session it needs the staff member's elevation, and the request goes only to the applicant's address
+    /// on record as the customer confirmed it: an address entered in the session receives nothing before that.
+    /// </remarks>
+    public async Task<Outcome<string>> PrepareIssuanceAsync(long id, IssuanceInput input, string? elevationCode = null)
     {
         var actor = await current.RequireAsync().ConfigureAwait(false);
         await EnsureManageableAsync(actor, id, "prepare-issuance").ConfigureAwait(false);
@@ -408,9 +451,20 @@ public sealed class ApplicantService(
                 }
             }
 
+            if (actor.Support is not null && !errors.Any(e => e.Field == nameof(IssuanceInput.Email))
+                && (applicant.EmailUnconfirmed || !string.Equals(InputRules.Clean(input.Email), applicant.Email, StringComparison.OrdinalIgnoreCase)))
+            {
+                errors.Add(new(nameof(IssuanceInput.Email), PendingEmails.UnconfirmedAddress));
+            }
+
             if (errors.Count > 0)
             {
                 return Outcome.Invalid<string>(errors);
+            }
+
+            if (await elevation.CheckAsync(actor, elevationCode, "request.prepare", AuditSubjects.Applicant(id)).ConfigureAwait(false) is { } refusal)
+            {
+                return Outcome.Refused<string>(refusal);
             }
 
             var request = new CertificateRequest

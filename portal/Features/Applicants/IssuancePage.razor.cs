@@ -12,6 +12,11 @@ public sealed partial class IssuancePage
     private IReadOnlyList<FieldError> _errors = [];
     private string? _formMessage;
     private string? _done;
+    private Account.Actor? _actor;
+    private string? _elevationCode;
+
+    [Inject]
+    private Account.CurrentActor Current { get; set; } = default!;
 
     [Inject]
     private ApplicantService Applicants { get; set; } = default!;
@@ -23,6 +28,7 @@ public sealed partial class IssuancePage
 
     protected override async Task OnParametersSetAsync()
     {
+        _actor = await LoadAsync(Current.GetAsync);
         _detail = await LoadAsync(() => Applicants.GetAsync(Id));
         if (_detail is { } detail)
         {
@@ -54,7 +60,8 @@ public sealed partial class IssuancePage
     private async Task SaveAsync()
     {
         _formMessage = null;
-        var outcome = await RunAsync(() => Applicants.PrepareIssuanceAsync(Id, _input));
+        var outcome = await RunAsync(() => Applicants.PrepareIssuanceAsync(Id, _input, _elevationCode));
+        _elevationCode = null;
         if (outcome is null)
         {
             _formMessage = PageErrorKey is null ? null : L[PageErrorKey].Value;

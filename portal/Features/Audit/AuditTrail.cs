@@ -111,6 +111,9 @@ public static class AuditActions
     public const string ApplicantChanged = "applicant.changed";
     public const string ApplicantBlocked = "applicant.blocked";
     public const string ApplicantUnblocked = "applicant.unblocked";
+    public const string ApplicantEmailPending = "applicant.email-pending";
+    public const string ApplicantEmailConfirmed = "applicant.email-confirmed";
+    public const string ApplicantEmailDiscarded = "applicant.email-discarded";
     public const string RequestPrepared = "request.prepared";
     public const string RequestSubmitted = "request.submitted";
     public const string RequestRefused = "request.refused";

@@ -79,6 +79,8 @@ public sealed class SupportService(
             return Outcome.Invalid<long>(errors);
         }
 
+        // The session belongs to this sign-in (this browser), not to the staff account: another sign-in is not inside it.
+        var signInSessionId = current.SignInSessionId ?? throw new NotSignedInException();
         var started = await data.RunInTransactionAsync(async db =>
         {
             var customer = await CurrentActor.LoadAsync(db, customerUserId).ConfigureAwait(false);
@@ -98,6 +100,7 @@ public sealed class SupportService(
                 StartedAtUtc = now,
                 ExpiresAtUtc = now + options.Value.EffectiveLength,
                 SourceAddress = origin.Address is { Length: <= 64 } address ? address : null,
+                SignInSessionId = signInSessionId,
             };
             db.SupportSessions.Add(session);
             await db.SaveChangesAsync().ConfigureAwait(false);

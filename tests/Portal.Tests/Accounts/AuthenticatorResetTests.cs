@@ -27,6 +27,11 @@ public sealed class AuthenticatorResetTests(BothProviders portals) : IClassFixtu
         var raOperator = await data.AccountAsync(PortalRoles.RaOperator);
         var stampBefore = await StampAsync(data, holder);
         var oldCodes = await RecoveryCodesAsync(server, holder);
+        // Whoever has the lost phone may be signed in with it right now.
+        using var finder = new PortalSession(server.Address);
+        finder.SetForwardedFor("203.0.113.76");
+        await finder.SignInAsync(holder.UserName, holder.Password, holder.AuthenticatorKey);
+        (await finder.GetAsync("/applicants")).StatusCode.ShouldBe(HttpStatusCode.OK);
 
         (await ResetAsync(data, raOperator, holder, null)).MessageKey.ShouldBe(AuthenticatorReset.CodeRequired);
         (await ResetAsync(data, raOperator, holder, Totp.WrongCode(raOperator.AuthenticatorKey!))).MessageKey.ShouldBe(AuthenticatorReset.CodeWrong);
@@ -39,7 +44,8 @@ public sealed class AuthenticatorResetTests(BothProviders portals) : IClassFixtu
         var reset = await ResetAsync(data, raOperator, holder, await Totp.UnusedCodeAsync(raOperator.AuthenticatorKey!));
         reset.Succeeded.ShouldBeTrue();
 
-        (await StampAsync(data, holder)).ShouldNotBe(stampBefore, "the holder's sessions end at their next check");
+        (await StampAsync(data, holder)).ShouldNotBe(stampBefore);
+        (await finder.GetAsync("/applicants")).StatusCode.ShouldBe(HttpStatusCode.Redirect, "the reset ends the account's sign-ins at once");
         (await data.AuditAsync()).ShouldContain(a => a.Action == AuditActions.AuthenticatorReset && a.Actor == raOperator.UserName && a.Subject == AuditSubjects.User(holder.UserName));
         (await data.DbAsync(db => db.OutboxMessages.CountAsync(m => m.Kind == AuthenticatorReset.MailKind && m.Recipient == $"{holder.UserName}@example.cz"))).ShouldBe(1);
         await using (var scope = server.App.Services.CreateAsyncScope())

@@ -50,6 +50,8 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         Services.AddScoped<Features.Revocation.RevocationRecord>();
         Services.AddScoped<Features.Revocation.RevocationService>();
         Services.AddScoped<SessionActivity>();
+        Services.AddOptions<SessionOptions>();
+        Services.AddSingleton<SignInSessions>();
         Services.AddScoped<AuthenticationStateProvider, AnonymousAuthenticationState>();
     }
 

@@ -20,7 +20,7 @@ public sealed class MigratedSchemaTests
     [
         "Applicants", "AspNetRoleClaims", "AspNetRoles", "AspNetUserClaims", "AspNetUserLogins", "AspNetUserRoles", "AspNetUserTokens",
         "AspNetUsers", "AuditEvents", "CertificateRequests", "Certificates", "CrlStates", "DataProtectionKeys", "DeviceBindings", "IdentityChecks", "JobLeases", "Organisations",
-        "OutboxMessages", "SecureDevices", "SupportSessions", "Throttles",
+        "OutboxMessages", "SecureDevices", "SignInSessions", "SupportSessions", "Throttles",
         "ExpiryDigests", "ExpiryReminders", "RenewalLinks",
         "SpentChallenges",
         "RenewalCodeBatches", "RenewalCodes", "RenewalApplications", "CloudKeys",

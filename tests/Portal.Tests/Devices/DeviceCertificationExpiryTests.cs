@@ -91,7 +91,8 @@ public sealed class DeviceCertificationExpiryTests : IAsyncLifetime
         audit.Count(a => a.Action == AuditActions.CertificateRevoked && a.Details!.Contains(rows[qualified].SerialNumber, StringComparison.Ordinal)).ShouldBe(1);
         audit.Count(a => a.Action == AuditActions.DeviceCertificationEnded && a.Subject == AuditSubjects.Device(device.Id)).ShouldBe(1);
         (await data.DbAsync(db => db.OutboxMessages.CountAsync(m => m.Kind == "certificate.revoked." + DeviceCertificationExpiry.JobName && m.Recipient == holder.Email))).ShouldBe(1);
-        (await data.AsAsync<DeviceCertificationService, IReadOnlyList<DeviceEndingSoon>>(representative, s => s.EndingSoonAsync())).ShouldBeEmpty();
+        // A month later the first sign-in has long ended (idle): the representative signs in again.
+        (await data.AsAsync<DeviceCertificationService, IReadOnlyList<DeviceEndingSoon>>(representative, s => s.EndingSoonAsync(), await data.NewSignInAsync(representative))).ShouldBeEmpty();
 
         // The CA no longer says QSCD for a key on that device, whatever the certification date would say.
         await data.DbAsync(async db =>

@@ -133,24 +133,41 @@ public sealed class TestData(IServiceProvider services)
         return new TestAccount(user.Id, userName, password, key);
     }
 
-    /// <summary>A scope whose services act as <paramref name="account"/> (signed in with the second factor), as a page's would.</summary>
-    public async Task<AsyncServiceScope> AsAsync(TestAccount account)
+    // One sign-in (server-side record) per account, as if every scope came from the same browser.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _signIns = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A scope whose services act as <paramref name="account"/> (signed in with the second factor), as a page's would:
+    /// each call for the same account is the same sign-in (one browser), unless <paramref name="signIn"/> names another
+    /// (from <see cref="NewSignInAsync"/>).
+    /// </summary>
+    public async Task<AsyncServiceScope> AsAsync(TestAccount account, string? signIn = null)
     {
         var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
-        var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
+        var signInManager = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
         var user = await users.FindByIdAsync(account.UserId) ?? throw new InvalidOperationException(account.UserName);
-        var principal = await signIn.CreateUserPrincipalAsync(user);
+        var principal = await signInManager.CreateUserPrincipalAsync(user);
         ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(PortalClaims.AuthenticationMethods, PortalClaims.MultiFactor));
+        signIn ??= await SignInOfAsync(account);
+        ((ClaimsIdentity)principal.Identity!).AddClaim(new Claim(PortalClaims.SessionId, signIn));
         var authentication = (IHostEnvironmentAuthenticationStateProvider)scope.ServiceProvider.GetRequiredService<AuthenticationStateProvider>();
         authentication.SetAuthenticationState(Task.FromResult(new AuthenticationState(principal)));
         return scope;
     }
 
-    public async Task<T> AsAsync<TService, T>(TestAccount account, Func<TService, Task<T>> work)
+    /// <summary>The session id of the sign-in <see cref="AsAsync(TestAccount, string?)"/> uses for <paramref name="account"/>.</summary>
+    public async Task<string> SignInOfAsync(TestAccount account) =>
+        _signIns.TryGetValue(account.UserId, out var token) ? token : _signIns.GetOrAdd(account.UserId, await NewSignInAsync(account));
+
+    /// <summary>Another sign-in of <paramref name="account"/> (another browser): pass it to <see cref="AsAsync(TestAccount, string?)"/>.</summary>
+    public Task<string> NewSignInAsync(TestAccount account) =>
+        services.GetRequiredService<SignInSessions>().StartAsync(account.UserId, "192.0.2.1");
+
+    public async Task<T> AsAsync<TService, T>(TestAccount account, Func<TService, Task<T>> work, string? signIn = null)
         where TService : notnull
     {
-        await using var scope = await AsAsync(account);
+        await using var scope = await AsAsync(account, signIn);
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }
 

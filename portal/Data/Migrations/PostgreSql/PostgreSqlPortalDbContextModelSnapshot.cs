@@ -180,6 +180,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<long?>("EmailEnteredInSupportSessionId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("EmployeeNumber")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
@@ -202,6 +205,13 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasColumnType("boolean");
 
                     b.Property<long?>("OrganisationId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PendingEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
+                    b.Property<long?>("PendingEmailSupportSessionId")
                         .HasColumnType("bigint");
 
                     b.Property<string>("PersonalIdentifier")
@@ -1213,6 +1223,50 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.ToTable("SecureDevices", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SignInSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTime?>("EndedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("LastSeenAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SourceAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("StartedAtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "EndedAtUtc");
+
+                    b.ToTable("SignInSessions", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SpentChallenge", b =>
                 {
                     b.Property<string>("NonceSha256")
@@ -1261,6 +1315,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<long?>("SignInSessionId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("SourceAddress")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -1278,6 +1335,8 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SignInSessionId");
 
                     b.HasIndex("CustomerUserId", "StartedAtUtc");
 
@@ -1556,6 +1615,15 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SignInSession", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>
                 {
                     b.HasOne("Qtsp.Portal.Data.PortalUser", null)
@@ -1563,6 +1631,11 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasForeignKey("CustomerUserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.SignInSession", null)
+                        .WithMany()
+                        .HasForeignKey("SignInSessionId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("Qtsp.Portal.Data.PortalUser", null)
                         .WithMany()

@@ -169,6 +169,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("EmailEnteredInSupportSessionId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("EmployeeNumber")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
@@ -190,6 +193,13 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("OrganisationId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PendingEmail")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PendingEmailSupportSessionId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("PersonalIdentifier")
@@ -1165,6 +1175,48 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.ToTable("SecureDevices", (string)null);
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SignInSession", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EndReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LastSeenAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceAddress")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "EndedAtUtc");
+
+                    b.ToTable("SignInSessions", (string)null);
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SpentChallenge", b =>
                 {
                     b.Property<string>("NonceSha256")
@@ -1211,6 +1263,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("SignInSessionId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SourceAddress")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -1228,6 +1283,8 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("SignInSessionId");
 
                     b.HasIndex("CustomerUserId", "StartedAtUtc");
 
@@ -1506,6 +1563,15 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Qtsp.Portal.Data.SignInSession", b =>
+                {
+                    b.HasOne("Qtsp.Portal.Data.PortalUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Qtsp.Portal.Data.SupportSession", b =>
                 {
                     b.HasOne("Qtsp.Portal.Data.PortalUser", null)
@@ -1513,6 +1579,11 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasForeignKey("CustomerUserId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+
+                    b.HasOne("Qtsp.Portal.Data.SignInSession", null)
+                        .WithMany()
+                        .HasForeignKey("SignInSessionId")
+                        .OnDelete(DeleteBehavior.Restrict);
 
                     b.HasOne("Qtsp.Portal.Data.PortalUser", null)
                         .WithMany()
