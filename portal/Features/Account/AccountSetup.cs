@@ -76,7 +76,19 @@ public static class AccountSetup
                 }
 
                 var sessions = context.HttpContext.RequestServices.GetRequiredService<SignInSessions>();
-                if (await sessions.CheckAsync(SignInSessions.TokenOf(principal), principal.FindFirstValue(ClaimTypes.NameIdentifier), activity: true).ConfigureAwait(false) is null)
+                long? record;
+                try
+                {
+                    record = await sessions.CheckAsync(SignInSessions.TokenOf(principal), principal.FindFirstValue(ClaimTypes.NameIdentifier), activity: true).ConfigureAwait(false);
+                }
+                catch (Infrastructure.DataUnavailableException)
+                {
+                    // The database is away: the sign-in is neither confirmed nor ended (the cookie is kept). The page that
+                    // needs data says "try again, nothing changed" (503); nothing without the database is behind a sign-in.
+                    return;
+                }
+
+                if (record is null)
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme).ConfigureAwait(false);

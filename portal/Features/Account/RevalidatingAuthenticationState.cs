@@ -26,7 +26,20 @@ public sealed class RevalidatingAuthenticationState(
 
     protected override async Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken)
     {
-        var principal = authenticationState.User;
+        try
+        {
+            return await ValidateAsync(authenticationState.User).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is Infrastructure.DataUnavailableException || Infrastructure.DataAccess.IsUnavailable(exception))
+        {
+            // The database is away: neither confirmed nor ended. The framework would take a failed check for an ended
+            // sign-in and empty every open page; the pages say "try again" meanwhile, and the next check decides.
+            return true;
+        }
+    }
+
+    private async Task<bool> ValidateAsync(ClaimsPrincipal principal)
+    {
         if (await sessions.CheckAsync(SignInSessions.TokenOf(principal), principal.FindFirstValue(ClaimTypes.NameIdentifier), activity: false).ConfigureAwait(false) is null)
         {
             return false;

@@ -16,6 +16,9 @@ public sealed partial class SessionWatch
     private string? _signInToken;
     private string? _userId;
 
+    // Who this page belongs to, kept from its start: once the sign-in has ended, the actor resolves to no one.
+    private Actor? _actor;
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender || !RendererInfo.IsInteractive)
@@ -30,6 +33,8 @@ public sealed partial class SessionWatch
         {
             return; // a page without a sign-in has nothing to watch
         }
+
+        _actor = Current.LastResolved;
 
         // The circuit's revalidation found the sign-in ended: the page goes at once, not at the next tick.
         Authentication.AuthenticationStateChanged += OnAuthenticationStateChanged;
@@ -111,7 +116,7 @@ public sealed partial class SessionWatch
 
     private async Task ExpireAsync()
     {
-        var actor = Current.LastResolved;
+        var actor = Current.LastResolved ?? _actor;
         try
         {
             if (_module is not null)

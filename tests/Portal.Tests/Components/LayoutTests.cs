@@ -13,7 +13,7 @@ public sealed class LayoutTests : PortalComponentTest
         var holder = Render<NavMenu>(p => p.Add(m => m.Actor, TestActors.Holder()));
         var support = Render<NavMenu>(p => p.Add(m => m.Actor, TestActors.Support()));
 
-        Links(holder).ShouldBe(["/", "token", "certificates", "requests", "account"], ignoreOrder: true);
+        Links(holder).ShouldBe(["/", "token", "renew-with-code", "certificates", "requests", "account"], ignoreOrder: true);
         Links(support).ShouldBe(["/", "support", "account"], ignoreOrder: true);
         holder.Find("nav").GetAttribute("aria-label").ShouldBe("Hlavní nabídka");
     }

@@ -14,10 +14,10 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     public static TheoryData<string> Pages() => [.. Routes().Where(r => r != "/account/two-factor" && !StaffOnly.Contains(r))]; // two-factor: only between password and second factor
 
     /// <summary>Pages only staff roles may open (the page's Authorize attribute): a holder is sent to the denied page.</summary>
-    private static readonly string[] StaffOnly = ["/registration", "/statistics", "/statistics/overview"];
+    private static readonly string[] StaffOnly = ["/registration", "/renewal-codes", "/statistics", "/statistics/overview"];
 
     /// <summary>The pages someone who is not signed in may see.</summary>
-    private static readonly string[] Anonymous = ["/account/login", "/account/two-factor", "/error", "/not-found", "/revoke"];
+    private static readonly string[] Anonymous = ["/account/login", "/account/login/token", "/account/two-factor", "/error", "/not-found", "/revoke"];
 
     public static TheoryData<string> SignedInPages() => [.. Routes().Where(r => !Anonymous.Contains(r))];
 
@@ -34,8 +34,9 @@ public sealed class PageTests(PortalServerFixture portal) : IClassFixture<Portal
     public void The_page_list_is_not_empty()
     {
         Routes().ShouldBe(
-            ["/", "/account", "/account/denied", "/account/login", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error", "/not-found",
-                "/registration", "/requests", "/revoke", "/statistics", "/statistics/overview", "/support", "/token", "/token/complaint"],
+            ["/", "/account", "/account/denied", "/account/login", "/account/login/token", "/account/two-factor", "/applicants", "/applicants/new", "/certificates", "/error",
+                "/not-found", "/registration", "/renew-with-code", "/renewal-codes", "/requests", "/revoke", "/statistics", "/statistics/overview", "/support", "/token",
+                "/token/complaint"],
             ignoreOrder: true);
     }
 
