@@ -31,6 +31,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<IPage> NewPageAsync(string locale = "cs-CZ")
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { Locale = locale, ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        BrowserContexts.Track(context);
         return await context.NewPageAsync();
     }
 

@@ -19,6 +19,9 @@ public sealed class ProductUnderTest : IAsyncDisposable
     private IReadOnlyList<string> _portalArguments = [];
     private bool _ownsDataDirectory = true;
 
+    // The browser profiles opened from now on belong to this product's test: they close with it (BrowserContexts).
+    private readonly DateTime _startedAtUtc = DateTime.UtcNow;
+
     private ProductUnderTest(AgentSetup agentSetup, string dataDirectory)
     {
         _agentSetup = agentSetup;
@@ -205,6 +208,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await BrowserContexts.CloseOpenedSinceAsync(_startedAtUtc).ConfigureAwait(false);
         await StopAgentAsync().ConfigureAwait(false);
         if (_portal is not null)
         {
