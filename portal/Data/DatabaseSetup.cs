@@ -36,7 +36,7 @@ public static partial class DatabaseSetup
     {
         _ = provider switch
         {
-            DatabaseProvider.Sqlite => options.UseSqlite(connectionString),
+            DatabaseProvider.Sqlite => options.UseSqlite(connectionString, sqlite => sqlite.ExecutionStrategy(dependencies => new SqliteBusyRetryStrategy(dependencies))),
             // A server restart or a network blip breaks the pooled connections: EF retries the operation on a new
             // connection (transient errors only, a few seconds in all); beyond that the user is told the database is
             // unavailable and nothing was changed (see DataUnavailableException).
