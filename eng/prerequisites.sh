@@ -3,16 +3,23 @@
 #   eng/prerequisites.sh run    what the run command needs (SoftHSM2, OpenSC, the simulator's compiler and header)
 #   eng/prerequisites.sh test   plus what the tests need (Chromium, a PostgreSQL server,
 #                               an SMTP server for the outbox: Python's aiosmtpd, a D-Bus daemon for the
-#                               tray, jq and zip for the agent's packages)
+#                               tray, jq and zip for the agent's packages, Wine and Xvfb for its Windows build)
+#   eng/prerequisites.sh wine   only what eng/test-agent-wine.sh needs
 set -euo pipefail
 
 purpose=${1:-run}
-packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
-if [ "$purpose" = test ]; then
-  packages+=(chromium fonts-dejavu-core postgresql python3-aiosmtpd)
-  packages+=(dbus-daemon jq zip) # the tray's session-bus tests; the agent package's build and install test
+wine=(wine wine64 xvfb jq curl python3) # 64-bit Wine only: the agent's Windows build is x64
+if [ "$purpose" = wine ]; then
+  packages=("${wine[@]}")
+else
+  packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
+  if [ "$purpose" = test ]; then
+    packages+=(chromium fonts-dejavu-core postgresql python3-aiosmtpd)
+    packages+=(dbus-daemon jq zip) # the tray's session-bus tests; the agent package's build and install test
+    packages+=("${wine[@]}")       # the Windows build under Wine (eng/test-agent-wine.sh)
+  fi
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -12,7 +12,7 @@ eng/prerequisites.sh test
 tests/Pkcs11Simulator/build.sh
 dotnet build Portal.sln -nologo -v quiet -clp:ErrorsOnly\;NoSummary
 # The agent as users install it (eng/package-agent.sh: the .deb and the Windows build folder), so a change that breaks
-# the Windows build does not go unnoticed; the .deb is installed and run below.
+# the Windows build does not go unnoticed; the .deb is installed and run below, the Windows build run under Wine.
 agent_packages=$(mktemp -d)
 AGENT_ZIP=no eng/package-agent.sh "$agent_packages" >/dev/null
 
@@ -23,6 +23,7 @@ test_postgres_start
 failed=()
 tests/Pkcs11Simulator/selftest.sh >/dev/null || failed+=("Pkcs11Simulator selftest")
 eng/test-agent-package.sh "$agent_packages"/qtsp-agent_*_amd64.deb || failed+=("agent package (install and run the .deb)")
+eng/test-agent-wine.sh "$agent_packages"/qtsp-agent-*-win-x64 || failed+=("agent's Windows build under Wine")
 for project in tests/Shared.Tests tests/Agent.Tests tests/Portal.Tests e2e; do
   echo "== $project"
   dotnet test "$project" --no-build -nologo --filter "Category!=Benchmark" --logger "console;verbosity=minimal" || failed+=("$project")

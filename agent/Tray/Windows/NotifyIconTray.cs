@@ -68,6 +68,7 @@ internal sealed partial class NotifyIconTray : IDisposable
             return;
         }
 
+        LogAdded(_logger);
         _ready.TrySetResult(true);
         Msg message;
         while (GetMessage(&message, 0, 0, 0) > 0)
@@ -203,6 +204,9 @@ internal sealed partial class NotifyIconTray : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No system tray: the notification area could not take the icon; running headless")]
     private static partial void LogNoTray(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tray icon added to the notification area")]
+    private static partial void LogAdded(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The tray icon's message failed")]
     private static partial void LogMessageFailed(ILogger logger, Exception exception);
