@@ -10,6 +10,7 @@ using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Token;
 using Qtsp.Portal.Features;
 using Qtsp.Portal.Features.Account;
+using Qtsp.Portal.Features.Account.EntraSignIn;
 using Qtsp.Portal.Features.Pki;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.DataProtection;
@@ -44,6 +45,7 @@ public static class PortalHost
         builder.Services.AddPortalData(builder.Configuration, builder.Environment);
         builder.Services.AddPortalDataProtection(builder.Configuration, builder.Environment);
         builder.Services.AddPortalAccounts();
+        builder.Services.AddPortalEntraSignIn(builder.Configuration);
         builder.Services.AddEmbeddedCa(builder.Configuration);
         builder.Services.AddPortalFeatures(builder.Configuration);
         builder.Services.AddAgentBridge(builder.Configuration);
@@ -80,6 +82,7 @@ public static class PortalHost
         app.MapCultureSwitch();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapAccountEndpoints();
+        app.MapEntraEndpoints();
         app.MapFeatureEndpoints();
         app.MapPkiEndpoints();
         // The portal's own Content-Security-Policy (SecurityHeaders) says frame-ancestors 'none'; Blazor's would add a second header.

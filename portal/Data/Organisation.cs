@@ -17,4 +17,10 @@ public sealed class Organisation
     public bool MultiYearAllowed { get; set; }
 
     public DateTime CreatedAtUtc { get; set; }
+
+    /// <summary>
+    /// The organisation's Microsoft Entra ID tenant (its directory id, a GUID in lower case) when it signs its
+    /// representatives in with their company accounts; null when it does not.
+    /// </summary>
+    public string? EntraTenantId { get; set; }
 }

@@ -91,6 +91,11 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             user.HasOne(u => u.Organisation).WithMany().HasForeignKey(u => u.OrganisationId).OnDelete(DeleteBehavior.Restrict);
             user.HasOne(u => u.Applicant).WithMany().HasForeignKey(u => u.ApplicantId).OnDelete(DeleteBehavior.Restrict);
             user.HasIndex(u => u.ApplicantId).IsUnique();
+            user.Property(u => u.EntraTenantId).HasMaxLength(Features.Account.EntraSignIn.EntraIdentity.IdLength);
+            user.Property(u => u.EntraObjectId).HasMaxLength(Features.Account.EntraSignIn.EntraIdentity.IdLength);
+            user.Property(u => u.EntraUserName).HasMaxLength(256);
+            // One portal account per Entra identity: a sign-in never has to choose between two.
+            user.HasIndex(u => new { u.EntraTenantId, u.EntraObjectId }).IsUnique();
         });
 
         builder.Entity<Organisation>(organisation =>
@@ -101,6 +106,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options) : Identi
             organisation.Property(o => o.ContractNumber).HasMaxLength(32);
             organisation.HasIndex(o => o.CompanyId).IsUnique();
             organisation.HasIndex(o => o.ContractNumber).IsUnique();
+            organisation.Property(o => o.EntraTenantId).HasMaxLength(Features.Account.EntraSignIn.EntraIdentity.IdLength);
         });
 
         builder.Entity<Applicant>(applicant =>

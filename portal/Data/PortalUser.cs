@@ -35,4 +35,13 @@ public sealed class PortalUser : IdentityUser
 
     /// <summary>The TOTP time step of the last code accepted from this account: a code (or an older one) is never taken twice.</summary>
     public long? LastTotpTimeStep { get; set; }
+
+    /// <summary>The Microsoft Entra ID tenant of the identity linked to this account (<see cref="EntraObjectId"/>), if any.</summary>
+    public string? EntraTenantId { get; set; }
+
+    /// <summary>The linked Entra identity's object id ("oid"): stable for a person within their tenant, unlike e-mail or name.</summary>
+    public string? EntraObjectId { get; set; }
+
+    /// <summary>The Entra account name shown to the person who linked it (never used to find the account).</summary>
+    public string? EntraUserName { get; set; }
 }

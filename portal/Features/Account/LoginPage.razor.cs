@@ -17,8 +17,20 @@ public sealed partial class LoginPage
     [SupplyParameterFromQuery]
     private bool? Expired { get; set; }
 
+    /// <summary>Why a sign-in through Entra ID did not sign anyone in (EntraEndpoints).</summary>
+    [SupplyParameterFromQuery(Name = "entra")]
+    private string? Entra { get; set; }
+
     [CascadingParameter]
     private HttpContext? HttpContext { get; set; }
+
+    private string EntraSignInLink => $"{EntraSignIn.EntraEndpoints.SignInPath}?returnUrl={Uri.EscapeDataString(AccountPaths.LocalOrHome(ReturnUrl))}";
+
+    private string? EntraRefusal =>
+        Enum.TryParse<EntraSignIn.EntraSignInOutcome>(Entra, ignoreCase: false, out var outcome) && Enum.IsDefined(outcome) && !int.TryParse(Entra, out _)
+        && outcome is not (EntraSignIn.EntraSignInOutcome.SignedIn or EntraSignIn.EntraSignInOutcome.SecondFactorRequired)
+            ? L[$"Login.Entra.{outcome}"].Value
+            : null;
 
     private string? _message;
 

@@ -105,6 +105,23 @@ public sealed class PortalSignInManager(
     }
 
     /// <summary>
+    /// The account's directory (Entra ID) vouched for the person in place of the password. When it also checked a
+    /// second factor the session is multi-factor ("ext", "mfa"); otherwise the second-factor step follows, as after a
+    /// password.
+    /// </summary>
+    public async Task<SignInResult> SignInWithDirectoryAsync(PortalUser user, bool multiFactor, string directory)
+    {
+        if (!multiFactor)
+        {
+            return await SignInOrTwoFactorAsync(user, isPersistent: false, loginProvider: directory).ConfigureAwait(false);
+        }
+
+        await SignInWithClaimsAsync(user, isPersistent: false,
+            [new System.Security.Claims.Claim(PortalClaims.AuthenticationMethods, "ext"), new System.Security.Claims.Claim(PortalClaims.AuthenticationMethods, PortalClaims.MultiFactor)]).ConfigureAwait(false);
+        return SignInResult.Success;
+    }
+
+    /// <summary>
     /// Every sign-in gets its own server-side record (<see cref="SignInSessions"/>), named in the cookie by its random id;
     /// a refresh of the same sign-in (<see cref="RefreshSignInAsync"/>) keeps its record.
     /// </summary>

@@ -95,6 +95,11 @@ public static class AuditActions
     public const string SignedIn = "account.signed-in";
     public const string SignInFailed = "account.sign-in-failed";
     public const string TokenSignInRefused = "account.token-sign-in-refused";
+    public const string EntraSignInRefused = "account.entra-sign-in-refused";
+    public const string EntraLinked = "account.entra-linked";
+    public const string EntraLinkRefused = "account.entra-link-refused";
+    public const string EntraUnlinked = "account.entra-unlinked";
+    public const string EntraTenantSet = "organisation.entra-tenant-set";
     public const string LockedOut = "account.locked-out";
     public const string SecondFactorFailed = "account.second-factor-failed";
     public const string SecondFactorEnrolled = "account.second-factor-enrolled";
@@ -179,6 +184,8 @@ public static class AuditSubjects
     public static string User(string userName) => $"user:{userName}";
 
     public static string SupportSession(long id) => $"support-session:{id}";
+
+    public static string Organisation(long id) => $"organisation:{id}";
 
     public static string RenewalCodeBatch(long id) => $"renewal-code-batch:{id}";
 }

@@ -31,7 +31,8 @@ public static class SecurityHeaders
     /// filtering let it in) whose pages reach the agent at <paramref name="agentUrl"/>. Each source below was measured in
     /// Chromium on every page (e2e ContentSecurityPolicyTests).
     /// </summary>
-    public static string ContentSecurityPolicy(string nonce, string scheme, string? host, Uri agentUrl)
+    /// <param name="directoryOrigin">The Entra sign-in's directory, where the account page's linking form is sent on to.</param>
+    public static string ContentSecurityPolicy(string nonce, string scheme, string? host, Uri agentUrl, string? directoryOrigin = null)
     {
         var pageSocket = string.IsNullOrEmpty(host) ? "" : $" {(scheme == Uri.UriSchemeHttps ? "wss" : "ws")}://{host}";
         var agentOrigin = $"{agentUrl.Scheme}://{agentUrl.Authority}";
@@ -52,7 +53,7 @@ public static class SecurityHeaders
             $"connect-src 'self'{pageSocket} {agentOrigin} {agentSocket}",
             "object-src 'none'",
             "base-uri 'self'",
-            "form-action 'self'",
+            directoryOrigin is null ? "form-action 'self'" : $"form-action 'self' {directoryOrigin}",
             "frame-ancestors 'none'");
     }
 
@@ -60,6 +61,7 @@ public static class SecurityHeaders
     {
         var agentUrl = new Uri(app.ApplicationServices.GetRequiredService<IOptions<AgentBridgeOptions>>().Value.Url, UriKind.Absolute);
         var hsts = app.ApplicationServices.GetRequiredService<IOptions<HstsSettings>>().Value;
+        var directoryOrigin = app.ApplicationServices.GetRequiredService<IOptions<Features.Account.EntraSignIn.EntraSettings>>().Value.AuthorityOrigin;
         var hstsValue = $"max-age={(long)hsts.HstsMaxAge.TotalSeconds}; includeSubDomains";
         return app.Use((context, next) =>
         {
@@ -68,7 +70,7 @@ public static class SecurityHeaders
                 var headers = context.Response.Headers;
                 var request = context.Request;
                 var nonce = context.RequestServices.GetRequiredService<CspNonce>().Value;
-                headers.ContentSecurityPolicy = ContentSecurityPolicy(nonce, request.Scheme, request.Host.HasValue ? request.Host.ToUriComponent() : null, agentUrl);
+                headers.ContentSecurityPolicy = ContentSecurityPolicy(nonce, request.Scheme, request.Host.HasValue ? request.Host.ToUriComponent() : null, agentUrl, directoryOrigin);
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
                 headers["Referrer-Policy"] = "same-origin";

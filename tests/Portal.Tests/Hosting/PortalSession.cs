@@ -86,6 +86,18 @@ public sealed class PortalSession : IDisposable
         return response;
     }
 
+    /// <summary>A post to <paramref name="path"/> that no form on <paramref name="page"/> offers, made with the page's antiforgery token (a forged request of the signed-in browser).</summary>
+    public async Task<HttpResponseMessage> PostWithPageTokenAsync(string path, IHtmlDocument page, IReadOnlyDictionary<string, string> fields)
+    {
+        var token = page.QuerySelector("input[name=__RequestVerificationToken]") as IHtmlInputElement
+            ?? throw new InvalidOperationException("The page has no antiforgery token.");
+        var values = new Dictionary<string, string>(fields) { [token.Name!] = token.Value };
+        using var content = new FormUrlEncodedContent(values);
+        var response = await _client.PostAsync(path, content);
+        Remember(response);
+        return response;
+    }
+
     /// <summary>Posts the form whose action is <paramref name="action"/> (e.g. the header's sign-out), with its hidden fields.</summary>
     public async Task<HttpResponseMessage> PostFormByActionAsync(IHtmlDocument page, string action, IReadOnlyDictionary<string, string>? fields = null)
     {

@@ -56,6 +56,8 @@ public sealed partial class LocalizerKeyTests
         ["Registration.DocumentType.{t}"] = Enum.GetNames<IdentityDocumentType>(),
         ["Registration.Refusal.{refusal}"] = Enum.GetNames<Qtsp.Portal.Features.Registration.RegistrationRefusal>(),
         ["TokenSignIn.Refused.{outcome}"] = Enum.GetNames<TokenSignInOutcome>().Where(n => n != nameof(TokenSignInOutcome.SignedIn)).ToArray(),
+        ["Login.Entra.{outcome}"] = [nameof(Features.Account.EntraSignIn.EntraSignInOutcome.NotLinked), nameof(Features.Account.EntraSignIn.EntraSignInOutcome.AccountLocked), nameof(Features.Account.EntraSignIn.EntraSignInOutcome.Failed)],
+        ["Entra.Link.{outcome}"] = Enum.GetNames<Features.Account.EntraSignIn.EntraLinkOutcome>(),
         ["Role.{role}"] = [.. PortalRoles.All],
         ["Role.{r}"] = [.. PortalRoles.All],
         ["Applicants.SearchBy.{f}"] = Enum.GetNames<ApplicantSearchField>(),

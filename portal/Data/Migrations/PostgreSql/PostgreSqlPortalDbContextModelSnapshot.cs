@@ -805,6 +805,10 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("EntraTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
                     b.Property<bool>("MultiYearAllowed")
                         .HasColumnType("boolean");
 
@@ -907,6 +911,18 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("EntraObjectId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<string>("EntraTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<string>("EntraUserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<long?>("LastTotpTimeStep")
                         .HasColumnType("bigint");
 
@@ -965,6 +981,9 @@ namespace Qtsp.Portal.Data.Migrations.PostgreSql
                         .HasDatabaseName("UserNameIndex");
 
                     b.HasIndex("OrganisationId");
+
+                    b.HasIndex("EntraTenantId", "EntraObjectId")
+                        .IsUnique();
 
                     b.ToTable("AspNetUsers", (string)null);
                 });

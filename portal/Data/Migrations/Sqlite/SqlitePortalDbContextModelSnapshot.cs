@@ -771,6 +771,10 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAtUtc")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("EntraTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("MultiYearAllowed")
                         .HasColumnType("INTEGER");
 
@@ -871,6 +875,18 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("EntraObjectId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EntraTenantId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EntraUserName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastTotpTimeStep")
                         .HasColumnType("INTEGER");
 
@@ -928,6 +944,9 @@ namespace Qtsp.Portal.Data.Migrations.Sqlite
                         .HasDatabaseName("UserNameIndex");
 
                     b.HasIndex("OrganisationId");
+
+                    b.HasIndex("EntraTenantId", "EntraObjectId")
+                        .IsUnique();
 
                     b.ToTable("AspNetUsers", (string)null);
                 });
