@@ -16,6 +16,7 @@ using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.DataProtection;
 using Qtsp.Portal.Infrastructure.Demo;
 using Qtsp.Portal.Infrastructure.Hosting;
+using Qtsp.Portal.Infrastructure.Observability;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -51,10 +52,11 @@ public static class PortalHost
         builder.Services.AddAgentBridge(builder.Configuration);
         builder.Services.AddTokenCare();
         builder.Services.AddHostingSecurity(builder.Configuration);
-        builder.Services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+        builder.AddPortalObservability();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        app.UsePortalObservability();
         app.UseTrustedForwardedHeaders();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
@@ -80,7 +82,7 @@ public static class PortalHost
         app.UseAntiforgeryRefusals();
         app.MapStaticAssets().AllowAnonymous();
         app.MapCultureSwitch();
-        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapPortalHealth();
         app.MapAccountEndpoints();
         app.MapEntraEndpoints();
         app.MapFeatureEndpoints();

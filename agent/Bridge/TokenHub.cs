@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.SignalR;
+using Qtsp.Agent.Observability;
 using Qtsp.Agent.Tokens;
 using Qtsp.Agent.Tokens.Operations;
 using Qtsp.Shared.Bridge;
@@ -111,7 +114,17 @@ internal sealed class TokenHub(
         Never,
     }
 
-    private async Task<AgentResult<T>> RunAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, Publish publish = Publish.Always)
+    private async Task<AgentResult<T>> RunAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, Publish publish = Publish.Always,
+        [CallerMemberName] string operation = "")
+    {
+        var started = Stopwatch.GetTimestamp();
+        using var activity = AgentTelemetry.Start(operation);
+        var result = await RunMeasuredAsync(deviceId, operationId, work, publish).ConfigureAwait(false);
+        AgentTelemetry.Ended(operation, result, Stopwatch.GetElapsedTime(started), activity);
+        return result;
+    }
+
+    private async Task<AgentResult<T>> RunMeasuredAsync<T>(string deviceId, string? operationId, Func<DeviceTarget, OperationScope, T> work, Publish publish)
     {
         var target = await devices.ResolveAsync(deviceId ?? "", Context.ConnectionAborted).ConfigureAwait(false);
         if (target is null)

@@ -118,6 +118,8 @@ public sealed class ProductUnderTest : IAsyncDisposable
             ["QTSP_DATA"] = product._dataDirectory,
             ["PORTAL_URL"] = product.PortalUrl,
             ["AGENT_URL"] = product.AgentUrl,
+            // Products run side by side: none takes the default metrics port.
+            ["Observability__MetricsPort"] = "0",
         });
         // The first start builds the simulator and the demo device; the projects are already built by the test command.
         await product._portal.WaitForOutputAsync("Press Ctrl+C to stop.", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
@@ -144,6 +146,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
             $"--AgentBridge:Url={AgentUrl}",
             "--AgentBridge:RetryMilliseconds=500",
             $"--Pki:PublicBaseUrl={PortalUrl}",
+            "--Observability:MetricsPort=0", // products run side by side: none takes the default metrics port
             // The run command's demo data (eng/run.sh): accounts whose one-time passwords the portal prints at first start.
             "--Demo:Enabled=true",
             .. Demo is null ? Array.Empty<string>() :

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Qtsp.Portal.Ca.Profiles;
+using Qtsp.Portal.Infrastructure.Observability;
 
 namespace Qtsp.Portal.Ca;
 
@@ -24,6 +26,27 @@ public sealed class CertificateIssuer(
     public async Task<IssuanceResult> IssueAsync(IssuanceRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var profile = request.Profile.ToString();
+        using var activity = PortalTelemetry.Source.StartActivity("ca.issue");
+        activity?.SetTag("qtsp.ca.profile", profile);
+        var result = await CheckAndSignAsync(request, cancellationToken).ConfigureAwait(false);
+        switch (result)
+        {
+            case IssuedCertificate issued:
+                CaMetrics.CertificateIssued(profile, issued.CaName);
+                activity?.SetTag("qtsp.ca.name", issued.CaName);
+                break;
+            case IssuanceRefused refused:
+                CaMetrics.IssuanceRefused(profile, refused.Reason.ToString());
+                activity?.SetTag("qtsp.ca.refusal", refused.Reason.ToString());
+                break;
+        }
+
+        return result;
+    }
+
+    private async Task<IssuanceResult> CheckAndSignAsync(IssuanceRequest request, CancellationToken cancellationToken)
+    {
         if (Refusal(request) is { } refusal)
         {
             return new IssuanceRefused(refusal);
@@ -53,7 +76,9 @@ public sealed class CertificateIssuer(
         certificateRequest.CertificateExtensions.Add(CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([CaNames.CrlUrl(pki, ca.Name).AbsoluteUri]));
 
         var serial = await NewSerialNumberAsync(cancellationToken).ConfigureAwait(false);
+        var signing = Stopwatch.GetTimestamp();
         using var certificate = certificateRequest.Create(ca.Certificate.SubjectName, ca.Signer, request.NotBefore, request.NotAfter, serial);
+        CaMetrics.SignatureMade("certificate", Stopwatch.GetElapsedTime(signing));
         return new IssuedCertificate(certificate.RawData, certificate.SerialNumber, ca.Name);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Qtsp.Portal.Data;
 using Qtsp.Portal.Infrastructure.Jobs;
+using Qtsp.Portal.Infrastructure.Observability;
 
 namespace Qtsp.Portal.Ca.Revocation;
 
@@ -63,6 +64,8 @@ public sealed partial class CrlPublisher(
     /// <summary>Builds, signs and stores a new CRL of <paramref name="caName"/> under the next number.</summary>
     public async Task<PublishedCrl> PublishAsync(string caName, CancellationToken cancellationToken = default)
     {
+        using var activity = PortalTelemetry.Source.StartActivity("ca.crl.publish");
+        activity?.SetTag("qtsp.ca.name", caName);
         var (hierarchy, _) = await authority.GetSigningAsync(cancellationToken).ConfigureAwait(false);
         var ca = CaByName(hierarchy, caName) ?? throw new ArgumentOutOfRangeException(nameof(caName), caName, "Not a CA of this portal.");
         for (var attempt = 1; ; attempt++)
@@ -81,12 +84,16 @@ public sealed partial class CrlPublisher(
                 var thisUpdate = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
                 var nextUpdate = thisUpdate + Pki.CrlValidity;
                 var number = (previous ?? 0) + 1;
+                var signing = System.Diagnostics.Stopwatch.GetTimestamp();
                 var der = CrlEncoder.Encode(ca, number, thisUpdate, nextUpdate,
                     entries.ConvertAll(e => new CrlEntry(e.SerialNumber, e.RevokedAtUtc ?? thisUpdate.UtcDateTime, e.RevocationReason, e.InvalidityDateUtc)));
+                CaMetrics.SignatureMade("crl", System.Diagnostics.Stopwatch.GetElapsedTime(signing));
                 var published = new PublishedCrl(caName, number, thisUpdate.UtcDateTime, nextUpdate.UtcDateTime, der);
                 if (await TryStoreAsync(db, previous, published, cancellationToken).ConfigureAwait(false))
                 {
                     LogPublished(logger, caName, number, entries.Count);
+                    CaMetrics.CrlPublished(caName);
+                    activity?.SetTag("qtsp.ca.crl.number", number);
                     return published;
                 }
             }

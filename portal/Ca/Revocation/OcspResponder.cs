@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Infrastructure.Observability;
 
 namespace Qtsp.Portal.Ca.Revocation;
 
@@ -55,10 +56,19 @@ public sealed partial class OcspResponder(
     /// <summary>The DER OCSPResponse to <paramref name="request"/> (a DER OCSPRequest).</summary>
     public async Task<byte[]> RespondAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
     {
+        using var activity = PortalTelemetry.Source.StartActivity("ca.ocsp.respond");
+        var (response, status) = await AnswerAsync(request, cancellationToken).ConfigureAwait(false);
+        CaMetrics.OcspResponded(status.ToString());
+        activity?.SetTag("qtsp.ocsp.status", status.ToString());
+        return response;
+    }
+
+    private async Task<(byte[] Response, OcspResponseStatus Status)> AnswerAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
         var parsed = OcspRequestReader.TryRead(request);
         if (parsed is null)
         {
-            return Status(OcspResponseStatus.MalformedRequest);
+            return (Status(OcspResponseStatus.MalformedRequest), OcspResponseStatus.MalformedRequest);
         }
 
         try
@@ -69,18 +79,18 @@ public sealed partial class OcspResponder(
             var ca = matched.FirstOrDefault(c => c is not null);
             if (ca is null)
             {
-                return Status(OcspResponseStatus.Unauthorized);
+                return (Status(OcspResponseStatus.Unauthorized), OcspResponseStatus.Unauthorized);
             }
 
             var serials = parsed.CertIds.Where((_, i) => matched[i] == ca).Select(id => id.SerialNumberHex).Distinct(StringComparer.Ordinal).ToList();
             var records = await LookUpAsync(ca.Certificate.Subject, serials, cancellationToken).ConfigureAwait(false);
             var responder = _keys.Value.For(ca, token);
-            return Sign(responder, parsed, matched.Select((c, i) => c == ca ? records.GetValueOrDefault(parsed.CertIds[i].SerialNumberHex) : null).ToArray());
+            return (Sign(responder, parsed, matched.Select((c, i) => c == ca ? records.GetValueOrDefault(parsed.CertIds[i].SerialNumberHex) : null).ToArray()), OcspResponseStatus.Successful);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LogFailed(logger, exception);
-            return Status(OcspResponseStatus.InternalError);
+            return (Status(OcspResponseStatus.InternalError), OcspResponseStatus.InternalError);
         }
     }
 
@@ -141,7 +151,9 @@ public sealed partial class OcspResponder(
         var toBeSigned = data.Encode();
         var hash = HashAlgorithmName.SHA256;
         var algorithm = responder.Signer.GetSignatureAlgorithmIdentifier(hash);
+        var signing = System.Diagnostics.Stopwatch.GetTimestamp();
         var signature = responder.Signer.SignData(toBeSigned, hash);
+        CaMetrics.SignatureMade("ocsp", System.Diagnostics.Stopwatch.GetElapsedTime(signing));
         var basic = new AsnWriter(AsnEncodingRules.DER);
         using (basic.PushSequence())
         {
@@ -175,15 +187,19 @@ public sealed partial class OcspResponder(
     {
         if (status is null)
         {
+            CaMetrics.OcspCertificateStatus("unknown");
             writer.WriteNull(new Asn1Tag(TagClass.ContextSpecific, 2));
             return;
         }
 
         if (!status.Revoked)
         {
+            CaMetrics.OcspCertificateStatus("good");
             writer.WriteNull(new Asn1Tag(TagClass.ContextSpecific, 0));
             return;
         }
+
+        CaMetrics.OcspCertificateStatus("revoked");
 
         using (writer.PushSequence(new Asn1Tag(TagClass.ContextSpecific, 1, isConstructed: true)))
         {

@@ -198,7 +198,7 @@ public sealed class SignedBindingCancellation(
             return await RefuseAsync(actor, draft, refusal, null).ConfigureAwait(false);
         }
 
-        revocations.Published(issuers);
+        revocations.Published(issuers, draft.RevocationReason);
         return Outcome.Success;
     }
 

@@ -5,6 +5,7 @@ using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Infrastructure;
 using Qtsp.Portal.Infrastructure.Mail;
+using Qtsp.Portal.Infrastructure.Observability;
 using static Qtsp.Portal.Infrastructure.Mail.MailTexts;
 
 namespace Qtsp.Portal.Features.Revocation;
@@ -27,12 +28,15 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
     public async Task<bool> RevokeAsync(Actor? actor, long certificateId, RevocationReason reason, DateTime? invalidityDateUtc, string via,
         string? systemActor = null, Func<Certificate, (MailText Subject, MailText Body)>? notice = null)
     {
+        using var activity = PortalTelemetry.Source.StartActivity("ca.revoke");
+        activity?.SetTag("qtsp.ca.revocation.reason", reason.ToString());
         var issuer = await data.RunInTransactionAsync(db => WriteAsync(db, actor, certificateId, reason, invalidityDateUtc, via, systemActor, notice)).ConfigureAwait(false);
         if (issuer is null)
         {
             return false;
         }
 
+        CaMetrics.CertificateRevoked(reason.ToString());
         publisher.Revoked(issuer);
         return true;
     }
@@ -93,9 +97,15 @@ public sealed class RevocationRecord(DataAccess data, AuditTrail audit, MailOutb
     }
 
     /// <summary>After the commit of <see cref="WriteAsync"/>s: the CA publishes the new status of each issuer.</summary>
-    public void Published(IEnumerable<string?> issuers)
+    /// <param name="reason">The reason the revocations were written with, for the metrics (one per revoked certificate).</param>
+    public void Published(IReadOnlyCollection<string?> issuers, RevocationReason reason)
     {
         ArgumentNullException.ThrowIfNull(issuers);
+        foreach (var _ in issuers.OfType<string>())
+        {
+            CaMetrics.CertificateRevoked(reason.ToString());
+        }
+
         foreach (var issuer in issuers.OfType<string>().Distinct(StringComparer.Ordinal))
         {
             publisher.Revoked(issuer);

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Qtsp.Portal.Infrastructure.Observability;
+
 namespace Qtsp.Portal.Infrastructure.Jobs;
 
 /// <summary>
@@ -18,15 +21,22 @@ public abstract partial class PeriodicJob<TPass>(IServiceScopeFactory scopes, Ti
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var started = Stopwatch.GetTimestamp();
+            var failed = false;
             try
             {
+                using var activity = PortalTelemetry.Source.StartActivity("job.pass");
+                activity?.SetTag("qtsp.job", Name);
                 await using var scope = scopes.CreateAsyncScope();
                 await RunPassAsync(scope.ServiceProvider.GetRequiredService<TPass>(), stoppingToken).ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                failed = true;
                 LogFailed(logger, Name, exception);
             }
+
+            JobMetrics.PassRan(Name, failed, Stopwatch.GetElapsedTime(started));
 
             try
             {

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Infrastructure.Observability;
 
 namespace Qtsp.Portal.Infrastructure.Mail;
 
@@ -53,7 +54,9 @@ public sealed partial class OutboxSender(
     {
         var settings = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
+        using var activity = PortalTelemetry.Source.StartActivity("outbox.pass");
         await using var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        OutboxMetrics.PendingCounted(await db.OutboxMessages.CountAsync(m => m.SentAtUtc == null && m.Attempts < settings.MaxAttempts, cancellationToken).ConfigureAwait(false));
         var due = await db.OutboxMessages
             .Where(m => m.SentAtUtc == null && m.NextAttemptAtUtc <= now && m.Attempts < settings.MaxAttempts && (m.LockedUntilUtc == null || m.LockedUntilUtc < now))
             .OrderBy(m => m.NextAttemptAtUtc)
@@ -87,6 +90,7 @@ public sealed partial class OutboxSender(
                         .SetProperty(x => x.LastError, error), cancellationToken)
                     .ConfigureAwait(false);
                 LogFailed(logger, message.Id, message.Kind, attempts, error);
+                OutboxMetrics.MessageFailed(message.Kind);
                 if (failed.TransportUnusable)
                 {
                     break; // the rest stay due, untouched, for the next pass
@@ -101,8 +105,10 @@ public sealed partial class OutboxSender(
                 .ConfigureAwait(false);
             sent++;
             LogSent(logger, message.Id, message.Kind);
+            OutboxMetrics.MessageSent(message.Kind);
         }
 
+        activity?.SetTag("qtsp.outbox.sent", sent);
         return sent;
     }
 

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Qtsp.Portal.Data;
+using Qtsp.Portal.Infrastructure.Observability;
 using Qtsp.Portal.Tests.Data;
 using Qtsp.TestSupport;
 
@@ -33,6 +35,9 @@ public sealed class PortalServer : IAsyncDisposable
     public string DatabasePath => Path.Combine(DataDirectory, "portal.db");
 
     public Uri Address { get; }
+
+    /// <summary>The metrics port's address, when the test gave it one (<c>--Observability:MetricsPort</c>).</summary>
+    public Uri? MetricsAddress { get; private init; }
 
     /// <summary>No cookies kept and no redirects followed: tests see each response as the browser would receive it.</summary>
     public HttpClient Client { get; }
@@ -90,12 +95,18 @@ public sealed class PortalServer : IAsyncDisposable
                 "--Logging:LogLevel:Default", "Warning",
                 "--Ca:Pkcs11:TokenLabel", Ca.CaSoftHsm.PortalHostToken,
                 "--Ca:Pkcs11:Pin", Ca.CaSoftHsm.Pin,
+                // Many portals run at once here: none serves metrics unless a test gives it a free port.
+                "--Observability:MetricsPort", "0",
                 .. extraArguments,
             ], configureServices);
             await PrepareAsync(app);
             await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-            return new PortalServer(app, dataDirectory, new Uri(address));
+            var metricsPort = app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.MetricsPort;
+            var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Select(a => new Uri(a)).ToList();
+            return new PortalServer(app, dataDirectory, addresses.Single(a => a.Port != metricsPort))
+            {
+                MetricsAddress = metricsPort > 0 ? addresses.Single(a => a.Port == metricsPort) : null,
+            };
         }
         catch
         {
