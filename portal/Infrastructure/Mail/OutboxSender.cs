@@ -8,7 +8,8 @@ namespace Qtsp.Portal.Infrastructure.Mail;
 /// <summary>
 /// Drains the outbox. Runs on every portal instance; each message is claimed with a conditional update (a lease of a
 /// couple of minutes), so two instances never send the same message, and one that died while sending leaves it to be
-/// retried; every later write requires the claim still to be this instance's (its end is the fence). Failures are retried with a growing pause; the error (never the content) is kept with the message.
+/// retried; every later write requires the claim still to be this instance's (its end is the fence). Failures are
+/// retried with a growing pause; the error (never the content) is kept with the message.
 /// </summary>
 public sealed partial class OutboxSender(
     IDbContextFactory<PortalDbContext> factory,
