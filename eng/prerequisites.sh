@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the product needs, only those missing.
 #   eng/prerequisites.sh run    what the run command needs (SoftHSM2, OpenSC, the simulator's compiler and header)
-#   eng/prerequisites.sh test   plus what the tests need (Chromium, a PostgreSQL server,
+#   eng/prerequisites.sh cluster   plus a PostgreSQL server and HAProxy (eng/cluster.sh)
+#   eng/prerequisites.sh test   plus what the tests need (Chromium, a PostgreSQL server, HAProxy for the cluster,
 #                               an SMTP server for the outbox: Python's aiosmtpd, a D-Bus daemon for the
 #                               tray, jq and zip for the agent's packages, Wine and Xvfb for its Windows build)
 #   eng/prerequisites.sh wine   only what eng/test-agent-wine.sh needs
@@ -13,8 +14,11 @@ if [ "$purpose" = wine ]; then
   packages=("${wine[@]}")
 else
   packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
+  if [ "$purpose" = cluster ]; then
+    packages+=(postgresql haproxy)
+  fi
   if [ "$purpose" = test ]; then
-    packages+=(chromium fonts-dejavu-core postgresql python3-aiosmtpd)
+    packages+=(chromium fonts-dejavu-core postgresql haproxy python3-aiosmtpd)
     packages+=(dbus-daemon jq zip) # the tray's session-bus tests; the agent package's build and install test
     packages+=("${wine[@]}")       # the Windows build under Wine (eng/test-agent-wine.sh)
   fi

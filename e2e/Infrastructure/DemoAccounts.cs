@@ -47,6 +47,7 @@ public sealed partial class DemoAccounts
         return new DemoAccounts(accounts);
     }
 
-    [GeneratedRegex(@"^\s{4}(?<role>Holder|CompanyRepresentative|Support|RaOperator|Admin)\s+(?<user>\S+)\s+(?<password>\S+)\s*$", RegexOptions.Multiline)]
+    // The cluster command prefixes each instance's lines with its name ("[portal-1] ").
+    [GeneratedRegex(@"^(?:\[portal-\d+\] )?\s{4}(?<role>Holder|CompanyRepresentative|Support|RaOperator|Admin)\s+(?<user>\S+)\s+(?<password>\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex AccountLine();
 }

@@ -127,6 +127,34 @@ public sealed class ProductUnderTest : IAsyncDisposable
         return product;
     }
 
+    /// <summary>
+    /// The cluster command (eng/cluster.sh) on free ports with a data folder of its own: PostgreSQL, portal instances on
+    /// <paramref name="instancePorts"/>, HAProxy at <see cref="PortalUrl"/>, and the agent with the demo device as the
+    /// run command has them. The projects are built already by the test command.
+    /// </summary>
+    public static async Task<ProductUnderTest> StartWithClusterCommandAsync(IReadOnlyList<int> instancePorts)
+    {
+        var product = new ProductUnderTest(new AgentSetup([], new Dictionary<string, string>()), RepositoryPaths.NewTemporaryDirectory("e2e-cluster"));
+        product._portal = ProductProcess.StartCommand("cluster command", "env", RepositoryPaths.Root, ["--default-signal=INT", Path.Combine(RepositoryPaths.Root, "eng", "cluster.sh")], new Dictionary<string, string>
+        {
+            ["QTSP_DATA"] = product._dataDirectory,
+            ["CLUSTER_URL"] = product.PortalUrl,
+            ["CLUSTER_PORTS"] = string.Join(' ', instancePorts),
+            ["CLUSTER_POSTGRES_PORT"] = ProductProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The instances' metrics ports follow this one (a run of the product beside the test keeps 9464 and 9471…).
+            ["CLUSTER_METRICS_PORT"] = ProductProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CLUSTER_BUILD"] = "no",
+            ["AGENT_URL"] = product.AgentUrl,
+        });
+        await product._portal.WaitForOutputAsync("Press Ctrl+C to stop.", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
+        product.Demo = DemoDevice.Open(Path.Combine(product._dataDirectory, "demo"));
+        return product;
+    }
+
+    /// <summary>The process id of each portal instance the cluster command started, in the order of their ports.</summary>
+    public IReadOnlyList<int> ClusterInstancePids() =>
+        [.. File.ReadAllLines(Path.Combine(_dataDirectory, "portal.pids")).Where(l => l.Length > 0).Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))];
+
     /// <summary>The output of the run command, or of the portal.</summary>
     public string PortalOutput => _portal?.Output ?? "";
 

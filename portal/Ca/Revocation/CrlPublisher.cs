@@ -110,7 +110,7 @@ public sealed partial class CrlPublisher(
     /// <summary>Refreshes, under the job lease, every CRL that is missing or has less than <see cref="PkiOptions.CrlRefreshBefore"/> left.</summary>
     public async Task<int> RefreshDueAsync(CancellationToken cancellationToken = default)
     {
-        if (await leases.TryAcquireAsync(RefreshJob, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false) is null)
+        if (await leases.TryAcquireAsync(RefreshJob, TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false) is not { } fence)
         {
             return 0;
         }
@@ -132,7 +132,7 @@ public sealed partial class CrlPublisher(
         }
         finally
         {
-            await leases.ReleaseAsync(RefreshJob, CancellationToken.None).ConfigureAwait(false);
+            await leases.ReleaseAsync(RefreshJob, fence, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

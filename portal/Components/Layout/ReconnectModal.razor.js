@@ -13,6 +13,14 @@ if (modal) {
       modal.showModal();
     }
 
+    if (state === 'rejected') {
+      // The server reached no longer knows this circuit: the instance that served it stopped (behind a load balancer
+      // the reconnect lands on another one) or restarted. A reload opens the page there, still signed in; forms take
+      // back their last checkpoint (FormDrafts).
+      location.reload();
+      return;
+    }
+
     if (state === 'failed') {
       // A reconnect that failed while the tab was in the background is tried again when the user comes back.
       document.addEventListener('visibilitychange', retryWhenVisible);

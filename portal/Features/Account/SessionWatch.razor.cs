@@ -98,10 +98,25 @@ public sealed partial class SessionWatch
 
                     return;
                 }
+
+                await InvokeAsync(CheckpointDraftsAsync);
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    // What the open forms hold, kept in the tab should this instance stop before the next tick (see FormDrafts).
+    private async Task CheckpointDraftsAsync()
+    {
+        try
+        {
+            await Drafts.CheckpointAsync();
+        }
+        catch (Exception exception) when (exception is JSDisconnectedException or JSException or TaskCanceledException)
+        {
+            // The page is going away: nothing to keep it for.
         }
     }
 

@@ -47,7 +47,7 @@ public sealed partial class DeviceCertificationExpiry(
     public Task<CertificationExpiryRun?> RunAsync(CancellationToken cancellationToken = default) =>
         leases.RunHoldingAsync(JobName, TimeSpan.FromMinutes(10), RunHeldAsync, cancellationToken);
 
-    private async Task<CertificationExpiryRun> RunHeldAsync(CancellationToken cancellationToken)
+    private async Task<CertificationExpiryRun> RunHeldAsync(LeaseHold hold, CancellationToken cancellationToken)
     {
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), portalTime.Zone).DateTime);
         var due = await data.RunAsync(db => db.SecureDevices.AsNoTracking()
@@ -58,7 +58,7 @@ public sealed partial class DeviceCertificationExpiry(
         var devices = 0;
         foreach (var deviceId in due)
         {
-            var (claimed, count) = await EndAsync(deviceId, cancellationToken).ConfigureAwait(false);
+            var (claimed, count) = await EndAsync(deviceId, hold, cancellationToken).ConfigureAwait(false);
             devices += claimed ? 1 : 0;
             revoked += count;
         }
@@ -76,7 +76,7 @@ public sealed partial class DeviceCertificationExpiry(
     /// claims the device; a run cut short before the claim is simply repeated. Says whether this run claimed the device
     /// and how many certificates it revoked itself.
     /// </summary>
-    private async Task<(bool Claimed, int Revoked)> EndAsync(long deviceId, CancellationToken cancellationToken)
+    private async Task<(bool Claimed, int Revoked)> EndAsync(long deviceId, LeaseHold hold, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var (serial, until, certificates) = await data.RunAsync(async db =>
@@ -91,16 +91,26 @@ public sealed partial class DeviceCertificationExpiry(
         var revoked = 0;
         foreach (var certificateId in certificates)
         {
-            if (await revocations.RevokeAsync(null, certificateId, RevocationReason.CessationOfOperation, null, JobName, Revoker,
-                    certificate => (MailTexts.L["Mail.DeviceCertificationEnded.Subject", certificate.SerialNumber],
-                        MailTexts.L["Mail.DeviceCertificationEnded.Body", certificate.Subject, certificate.SerialNumber, serial, until])).ConfigureAwait(false))
+            // Each revocation commits only while this run still holds the lease (and the certificate's own conditional
+            // update decides between two revocations of it), so a paused run that lost the lease revokes nothing more.
+            var issuer = await data.RunInTransactionAsync(async db =>
             {
+                await hold.ConfirmAsync(db, cancellationToken).ConfigureAwait(false);
+                var written = await revocations.WriteAsync(db, null, certificateId, RevocationReason.CessationOfOperation, null, JobName, Revoker,
+                    certificate => (MailTexts.L["Mail.DeviceCertificationEnded.Subject", certificate.SerialNumber],
+                        MailTexts.L["Mail.DeviceCertificationEnded.Body", certificate.Subject, certificate.SerialNumber, serial, until])).ConfigureAwait(false);
+                return written;
+            }).ConfigureAwait(false);
+            if (issuer is not null)
+            {
+                revocations.Published([issuer]);
                 revoked++;
             }
         }
 
         var claimed = await data.RunInTransactionAsync(async db =>
         {
+            await hold.ConfirmAsync(db, cancellationToken).ConfigureAwait(false);
             var changed = await db.SecureDevices.Where(d => d.Id == deviceId && d.QscdEndedAtUtc == null)
                 .ExecuteUpdateAsync(set => set.SetProperty(d => d.QscdEndedAtUtc, now), cancellationToken).ConfigureAwait(false);
             if (changed == 0)

@@ -47,7 +47,7 @@ public sealed partial class ExpiryReminders(
     public Task<ReminderRun?> RunAsync(CancellationToken cancellationToken = default) =>
         leases.RunHoldingAsync(JobName, TimeSpan.FromMinutes(10), RunHeldAsync, cancellationToken);
 
-    private async Task<ReminderRun> RunHeldAsync(CancellationToken cancellationToken)
+    private async Task<ReminderRun> RunHeldAsync(LeaseHold hold, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var thresholds = options.Value.Thresholds;
@@ -78,14 +78,14 @@ public sealed partial class ExpiryReminders(
             var twin = candidates.FirstOrDefault(other => !handled.Contains(other.Id) && AreTwins(certificate, other) && !sent.Contains((other.Id, days)));
             Candidate[] group = twin is null ? [certificate] : [.. new[] { certificate, twin }.OrderBy(c => c.Type == CertificateType.Qualified ? 0 : 1)];
             handled.UnionWith(group.Select(c => c.Id));
-            if (await RemindAsync(group, days, cancellationToken).ConfigureAwait(false))
+            if (await RemindAsync(group, days, hold, cancellationToken).ConfigureAwait(false))
             {
                 certificates += group.Length;
                 mails++;
             }
         }
 
-        var digestsSent = await digests.SendDueAsync(cancellationToken).ConfigureAwait(false);
+        var digestsSent = await digests.SendDueAsync(hold, cancellationToken).ConfigureAwait(false);
         if (mails > 0 || digestsSent > 0)
         {
             LogSent(logger, mails, certificates, digestsSent);
@@ -106,14 +106,16 @@ public sealed partial class ExpiryReminders(
 
     /// <summary>
     /// Records the reminder of every certificate in <paramref name="group"/>, their links, audit events and the one mail in
-    /// one transaction; false when another instance recorded any of them first (the unique index refuses it all).
+    /// one transaction; false when another instance recorded any of them first (the unique index refuses it all). The
+    /// transaction confirms the lease first: a pass that lost it meanwhile commits nothing (<see cref="LeaseLostException"/>).
     /// </summary>
-    private async Task<bool> RemindAsync(Candidate[] group, int days, CancellationToken cancellationToken)
+    private async Task<bool> RemindAsync(Candidate[] group, int days, LeaseHold hold, CancellationToken cancellationToken)
     {
         try
         {
             await data.RunInTransactionAsync(async db =>
             {
+                await hold.ConfirmAsync(db, cancellationToken).ConfigureAwait(false);
                 var now = time.GetUtcNow().UtcDateTime;
                 var items = new List<MailText>();
                 foreach (var certificate in group)

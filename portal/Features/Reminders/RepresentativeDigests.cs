@@ -4,6 +4,7 @@ using Qtsp.Portal.Data;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Features.Audit;
 using Qtsp.Portal.Infrastructure;
+using Qtsp.Portal.Infrastructure.Jobs;
 using Qtsp.Portal.Infrastructure.Mail;
 using static Qtsp.Portal.Infrastructure.Mail.MailTexts;
 
@@ -21,7 +22,7 @@ public sealed class RepresentativeDigests(DataAccess data, AuditTrail audit, Mai
     public const string MailKind = "certificate.expiry-digest";
 
     /// <summary>Sends this week's digests not sent yet; how many.</summary>
-    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    public async Task<int> SendDueAsync(LeaseHold hold, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var weekOf = WeekOf(DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), portalTime.Zone).DateTime), options.Value.DigestDay);
@@ -57,6 +58,7 @@ public sealed class RepresentativeDigests(DataAccess data, AuditTrail audit, Mai
                 {
                     await data.RunInTransactionAsync(async db =>
                     {
+                        await hold.ConfirmAsync(db, cancellationToken).ConfigureAwait(false);
                         db.ExpiryDigests.Add(new ExpiryDigest { RepresentativeUserId = representative.Id, WeekOf = weekOf, Certificates = ending.Count, SentAtUtc = now });
                         audit.Add(db, ExpiryReminders.SystemActor, AuditActions.ExpiryDigestSent, AuditSubjects.User(representative.UserName ?? representative.Id),
                             new { certificates = ending.Count, weekOf = weekOf.ToString("O", System.Globalization.CultureInfo.InvariantCulture) });

@@ -9,7 +9,8 @@ namespace Qtsp.Portal.Infrastructure.Mail;
 /// <summary>
 /// Drains the outbox. Runs on every portal instance; each message is claimed with a conditional update (a lease of a
 /// couple of minutes), so two instances never send the same message, and one that died while sending leaves it to be
-/// retried. Failures are retried with a growing pause; the error (never the content) is kept with the message.
+/// retried; every later write requires the claim still to be this instance's (its end is the fence). Failures are
+/// retried with a growing pause; the error (never the content) is kept with the message.
 /// </summary>
 public sealed partial class OutboxSender(
     IDbContextFactory<PortalDbContext> factory,
@@ -68,9 +69,13 @@ public sealed partial class OutboxSender(
         await using var transport = OpenTransport();
         foreach (var id in due)
         {
-            var leaseEnd = now + Lease;
+            // The claim's end is this instance's fence on the message: a later claim (after this one expired) always ends
+            // later, and every write below requires the row still to carry this one. Milliseconds, so that both databases
+            // store it exactly.
+            var claimedAt = time.GetUtcNow().UtcDateTime;
+            var leaseEnd = Milliseconds(claimedAt + Lease);
             var claimed = await db.OutboxMessages
-                .Where(m => m.Id == id && m.SentAtUtc == null && (m.LockedUntilUtc == null || m.LockedUntilUtc < now))
+                .Where(m => m.Id == id && m.SentAtUtc == null && (m.LockedUntilUtc == null || m.LockedUntilUtc < claimedAt))
                 .ExecuteUpdateAsync(m => m.SetProperty(x => x.LockedUntilUtc, leaseEnd), cancellationToken).ConfigureAwait(false);
             if (claimed != 1)
             {
@@ -79,11 +84,17 @@ public sealed partial class OutboxSender(
 
             var message = await db.OutboxMessages.AsNoTracking().SingleAsync(m => m.Id == id, cancellationToken).ConfigureAwait(false);
             var attempts = message.Attempts + 1;
+            if (!await StillClaimedAsync(db, id, leaseEnd, cancellationToken).ConfigureAwait(false))
+            {
+                LogClaimLost(logger, id);
+                continue; // this pass was held up past its claim: another instance sends the message
+            }
+
             var result = await DeliverAsync(transport, message, settings.From, cancellationToken).ConfigureAwait(false);
             if (result is DeliveryResult.Failed failed)
             {
                 var error = failed.Error.Length > 1000 ? failed.Error[..1000] : failed.Error;
-                await db.OutboxMessages.Where(m => m.Id == id)
+                await db.OutboxMessages.Where(m => m.Id == id && m.LockedUntilUtc == leaseEnd)
                     .ExecuteUpdateAsync(m => m.SetProperty(x => x.Attempts, attempts)
                         .SetProperty(x => x.NextAttemptAtUtc, time.GetUtcNow().UtcDateTime + Backoff(attempts))
                         .SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
@@ -99,10 +110,18 @@ public sealed partial class OutboxSender(
                 continue;
             }
 
-            await db.OutboxMessages.Where(m => m.Id == id)
+            var recorded = await db.OutboxMessages.Where(m => m.Id == id && m.LockedUntilUtc == leaseEnd)
                 .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAtUtc, time.GetUtcNow().UtcDateTime).SetProperty(x => x.LockedUntilUtc, (DateTime?)null)
                     .SetProperty(x => x.Attempts, attempts).SetProperty(x => x.LastError, (string?)null), cancellationToken)
                 .ConfigureAwait(false);
+            if (recorded != 1)
+            {
+                // Delivered, but the claim had passed to another instance meanwhile: its record stands, and should it send
+                // the message too, the recipient's mail system sees the same Message-ID.
+                LogClaimLost(logger, id);
+                continue;
+            }
+
             sent++;
             LogSent(logger, message.Id, message.Kind);
             OutboxMetrics.MessageSent(message.Kind);
@@ -111,6 +130,19 @@ public sealed partial class OutboxSender(
         activity?.SetTag("qtsp.outbox.sent", sent);
         return sent;
     }
+
+    /// <summary>
+    /// Whether the message still carries this pass's claim with time for one delivery left (checked right before sending):
+    /// a pass paused past its claim — which another instance may have taken since — sends nothing.
+    /// </summary>
+    private async Task<bool> StillClaimedAsync(PortalDbContext db, long id, DateTime leaseEnd, CancellationToken cancellationToken)
+    {
+        var latestStart = leaseEnd - SmtpTransport.Timeout - SmtpTransport.Timeout;
+        return time.GetUtcNow().UtcDateTime < latestStart
+            && await db.OutboxMessages.AnyAsync(m => m.Id == id && m.SentAtUtc == null && m.LockedUntilUtc == leaseEnd, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DateTime Milliseconds(DateTime value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
 
     private static async Task<DeliveryResult> DeliverAsync(IOutboxTransport transport, OutboxMessage message, string from, CancellationToken cancellationToken)
     {
@@ -155,6 +187,9 @@ public sealed partial class OutboxSender(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {Id} ({Kind}) not sent, attempt {Attempts}: {Error}")]
     private static partial void LogFailed(ILogger logger, long id, string kind, int attempts, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {Id}: this instance's claim passed to another one before it was sent or recorded")]
+    private static partial void LogClaimLost(ILogger logger, long id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox pass failed: {Error}")]
     private static partial void LogPassFailed(ILogger logger, string error);

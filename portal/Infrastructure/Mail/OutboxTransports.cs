@@ -94,7 +94,8 @@ public sealed class PickupFolderTransport(string folder) : IOutboxTransport
 /// </summary>
 public sealed class SmtpTransport(MailOptions settings, string? trustedCertificatePath) : IOutboxTransport
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    /// <summary>How long one SMTP operation (connect, authenticate, send) may take.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly SmtpClient _client = new() { Timeout = (int)Timeout.TotalMilliseconds };
     private X509Certificate2? _trustedCertificate;

@@ -5,6 +5,7 @@ using Qtsp.Portal.Data;
 using Qtsp.Portal.Infrastructure.Mail;
 using Qtsp.Portal.Tests.Hosting;
 using Qtsp.Portal.Tests.Support;
+using Qtsp.TestSupport;
 
 namespace Qtsp.Portal.Tests.Mail;
 
@@ -103,6 +104,54 @@ public sealed class OutboxSenderTests
         (await OutboxAsync(data, ids)).ShouldAllBe(m => m.SentAtUtc != null && m.Attempts == 1 && m.LastError == null);
         (await sender.SendDueAsync()).ShouldBe(0);
         smtp.Received().Count.ShouldBe(3, "nothing is sent twice");
+    }
+
+    [Fact]
+    public async Task A_pass_held_up_past_its_claim_does_not_record_over_the_instance_that_took_the_message_over()
+    {
+        var port = PortalSessionPorts.Closed();
+        var hold = RepositoryPaths.NewTemporaryDirectory("smtp-hold");
+        try
+        {
+            await using var smtp = await TestSmtpServer.StartAsync(port, new SmtpServerBehaviour { HoldDataIn = hold });
+            var clock = new TestClock();
+            await using var server = await PortalServer.StartAsync(services => services.AddSingleton<TimeProvider>(clock), SmtpSettings(port));
+            var data = new TestData(server.App.Services);
+            var ids = await EnqueueAsync(data, 1, clock);
+            var slow = server.App.Services.GetRequiredService<OutboxSender>();
+
+            // This instance claims the message and hands it to the SMTP server, which keeps it waiting.
+            var slowPass = slow.SendDueAsync();
+            for (var waited = 0; !File.Exists(Path.Combine(hold, "holding")); waited++)
+            {
+                waited.ShouldBeLessThan(200, "the message reaches the SMTP server");
+                await Task.Delay(50);
+            }
+
+            // Its claim runs out; another instance (writing to the pickup folder) claims the message and sends it.
+            clock.Advance(TimeSpan.FromMinutes(3));
+            var other = ActivatorUtilities.CreateInstance<OutboxSender>(server.App.Services, Microsoft.Extensions.Options.Options.Create(new MailOptions { From = "portal@qtsp.example" }));
+            (await other.SendDueAsync()).ShouldBe(1);
+
+            // The first pass's server answers at last: the message is not recorded a second time (the claim is not its own).
+            await File.WriteAllTextAsync(Path.Combine(hold, "release"), "");
+            (await slowPass).ShouldBe(0);
+            var row = (await OutboxAsync(data, ids)).ShouldHaveSingleItem();
+            row.SentAtUtc.ShouldBe(clock.GetUtcNow().UtcDateTime);
+            row.Attempts.ShouldBe(1);
+            row.LockedUntilUtc.ShouldBeNull();
+            (await slow.SendDueAsync()).ShouldBe(0);
+            (await other.SendDueAsync()).ShouldBe(0);
+
+            // Both copies carry the same Message-ID, so the recipient's mail system sees one message.
+            var picked = Eml.Read(Directory.GetFiles(other.PickupDirectory, "*.eml").ShouldHaveSingleItem());
+            smtp.Received().ShouldHaveSingleItem().Message.MessageId.ShouldStartWith($"outbox-{ids[0]}.");
+            picked.Headers.ShouldContain($"Message-Id: <{smtp.Received()[0].Message.MessageId}>", Case.Insensitive);
+        }
+        finally
+        {
+            RepositoryPaths.DeleteQuietly(hold);
+        }
     }
 
     public static TheoryData<string, string> Refusals() => new()

@@ -15,6 +15,9 @@ public sealed record SmtpServerBehaviour
     /// <summary>Every message gets 554 after DATA.</summary>
     public bool RefuseData { get; init; }
 
+    /// <summary>A folder: the server writes "holding" there when a message's data arrives and answers only once "release" exists.</summary>
+    public string? HoldDataIn { get; init; }
+
     /// <summary>STARTTLS with this certificate, required before MAIL.</summary>
     public TestCertificate? Tls { get; init; }
 
@@ -96,6 +99,12 @@ public sealed class TestSmtpServer : IAsyncDisposable
         if (behaviour.RefuseData)
         {
             yield return "--refuse-data";
+        }
+
+        if (behaviour.HoldDataIn is { } hold)
+        {
+            yield return "--hold-data";
+            yield return hold;
         }
 
         if (behaviour.Tls is { } tls)

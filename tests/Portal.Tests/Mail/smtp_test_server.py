@@ -11,6 +11,7 @@ stops when its standard input closes.
   SMTP_TEST_USER / SMTP_TEST_PASSWORD (environment)  require AUTH (over TLS) with these
 """
 import argparse
+import asyncio
 import json
 import os
 import ssl
@@ -21,10 +22,11 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, folder, refuse_recipient, refuse_data):
+    def __init__(self, folder, refuse_recipient, refuse_data, hold_data):
         self.folder = folder
         self.refuse_recipient = refuse_recipient
         self.refuse_data = refuse_data
+        self.hold_data = hold_data
         self.count = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -36,6 +38,11 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_data:
             return "554 5.6.0 Message refused"
+        if self.hold_data:
+            # Says it has the message (the file "holding") and answers only once the test creates the file "release".
+            open(os.path.join(self.hold_data, "holding"), "w").close()
+            while not os.path.exists(os.path.join(self.hold_data, "release")):
+                await asyncio.sleep(0.05)
         self.count += 1
         base = os.path.join(self.folder, "%04d" % self.count)
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
@@ -54,6 +61,7 @@ def main():
     parser.add_argument("--folder", required=True)
     parser.add_argument("--refuse-recipient")
     parser.add_argument("--refuse-data", action="store_true")
+    parser.add_argument("--hold-data")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     arguments = parser.parse_args()
@@ -70,7 +78,7 @@ def main():
             return AuthResult(success=accepted, handled=False, auth_data=auth_data)
         settings.update(authenticator=authenticate, auth_required=True, auth_require_tls=True)
 
-    handler = Recorder(arguments.folder, arguments.refuse_recipient, arguments.refuse_data)
+    handler = Recorder(arguments.folder, arguments.refuse_recipient, arguments.refuse_data, arguments.hold_data)
     controller = Controller(handler, hostname="127.0.0.1", port=arguments.port, **settings)
     controller.start()
     print("READY", flush=True)
