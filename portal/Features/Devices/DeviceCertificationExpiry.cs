@@ -103,7 +103,7 @@ public sealed partial class DeviceCertificationExpiry(
             }).ConfigureAwait(false);
             if (issuer is not null)
             {
-                revocations.Published([issuer]);
+                revocations.Published([issuer], RevocationReason.CessationOfOperation);
                 revoked++;
             }
         }
