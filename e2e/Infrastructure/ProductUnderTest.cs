@@ -51,7 +51,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            events.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            events.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), reader.IsDBNull(3) ? "" : reader.GetString(3)));
         }
 
         return events;
