@@ -69,7 +69,10 @@ public sealed class DataAccess(IDbContextFactory<PortalDbContext> factory)
     };
 
     /// <summary>A unique index refused the change (a race the service's own check could not see).</summary>
-    public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException switch
+    public static bool IsUniqueViolation(DbUpdateException exception) => exception.InnerException is DbException inner && IsUniqueViolation(inner);
+
+    /// <summary>The same, as the provider reports it where EF Core does not wrap it (ExecuteUpdate, ExecuteDelete).</summary>
+    public static bool IsUniqueViolation(DbException exception) => exception switch
     {
         Npgsql.PostgresException postgres => postgres.SqlState == "23505",
         Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19 && sqlite.SqliteExtendedErrorCode is 2067 or 1555,

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Claims;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Builder;
@@ -91,7 +89,7 @@ public sealed class EntraTestTenant : IAsyncDisposable
 
     public static async Task<EntraTestTenant> StartAsync()
     {
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free();
         var instance = new Uri($"http://127.0.0.1:{port}/");
         var tenantId = Guid.NewGuid().ToString("D");
         var clientId = Guid.NewGuid().ToString("D");
@@ -176,13 +174,6 @@ public sealed class EntraTestTenant : IAsyncDisposable
         await app.StartAsync();
         tenant = new EntraTestTenant(app, instance, tenantId, clientId, clientSecret);
         return tenant;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

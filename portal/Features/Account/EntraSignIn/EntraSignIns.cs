@@ -151,19 +151,11 @@ public sealed class EntraSignIns(
                     .SetProperty(u => u.EntraUserName, identity.UserName))).ConfigureAwait(false);
             return linked == 1 ? EntraLinkOutcome.Linked : EntraLinkOutcome.AlreadyLinked;
         }
-        catch (Exception exception) when (IsUniqueViolation(exception))
+        catch (System.Data.Common.DbException exception) when (DataAccess.IsUniqueViolation(exception))
         {
             return EntraLinkOutcome.IdentityTaken;
         }
     }
-
-    /// <summary>ExecuteUpdate reports a refused row as the provider's own exception, not wrapped in DbUpdateException.</summary>
-    private static bool IsUniqueViolation(Exception exception) => exception switch
-    {
-        Npgsql.PostgresException postgres => postgres.SqlState == "23505",
-        Microsoft.Data.Sqlite.SqliteException sqlite => sqlite.SqliteErrorCode == 19,
-        _ => false,
-    };
 
     /// <summary>Ends the link of the representative's own account, confirmed with a fresh authenticator code.</summary>
     public async Task<EntraSettingOutcome> UnlinkAsync(Actor actor, string? code)
@@ -175,10 +167,7 @@ public sealed class EntraSignIns(
             return check;
         }
 
-        await data.RunAsync(db => db.Users.Where(u => u.Id == actor.UserId).ExecuteUpdateAsync(set => set
-            .SetProperty(u => u.EntraTenantId, (string?)null)
-            .SetProperty(u => u.EntraObjectId, (string?)null)
-            .SetProperty(u => u.EntraUserName, (string?)null))).ConfigureAwait(false);
+        await data.RunAsync(db => db.Users.Where(u => u.Id == actor.UserId).ExecuteUpdateAsync(ClearLink)).ConfigureAwait(false);
         await audit.RecordAsync(actor, AuditActions.EntraUnlinked, AuditSubjects.User(actor.UserName)).ConfigureAwait(false);
         return EntraSettingOutcome.Saved;
     }
@@ -209,16 +198,18 @@ public sealed class EntraSignIns(
             organisation.EntraTenantId = tenant;
             await db.SaveChangesAsync().ConfigureAwait(false);
             var ended = await db.Users.Where(u => u.OrganisationId == actor.OrganisationId && u.EntraTenantId != null && u.EntraTenantId != tenant)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(u => u.EntraTenantId, (string?)null)
-                    .SetProperty(u => u.EntraObjectId, (string?)null)
-                    .SetProperty(u => u.EntraUserName, (string?)null)).ConfigureAwait(false);
+                .ExecuteUpdateAsync(ClearLink).ConfigureAwait(false);
             return (before, ended);
         }).ConfigureAwait(false);
         await audit.RecordAsync(actor, AuditActions.EntraTenantSet, AuditSubjects.Organisation(actor.OrganisationId!.Value),
             new { from = previous, to = tenant, endedLinks = unlinked }).ConfigureAwait(false);
         return EntraSettingOutcome.Saved;
     }
+
+    private static void ClearLink(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<PortalUser> set) => set
+        .SetProperty(u => u.EntraTenantId, (string?)null)
+        .SetProperty(u => u.EntraObjectId, (string?)null)
+        .SetProperty(u => u.EntraUserName, (string?)null);
 
     private async Task<EntraSettingOutcome> CheckRepresentativeAsync(Actor actor, string? code, string purpose)
     {
