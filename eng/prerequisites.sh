@@ -5,6 +5,7 @@
 #   eng/prerequisites.sh test   plus what the tests need (Chromium, a PostgreSQL server, HAProxy for the cluster,
 #                               an SMTP server for the outbox: Python's aiosmtpd, a D-Bus daemon for the
 #                               tray, jq and zip for the agent's packages, Wine and Xvfb for its Windows build)
+#   eng/prerequisites.sh bench  what the tests need, plus gnuplot for the benchmarks' plot (eng/bench.sh)
 #   eng/prerequisites.sh wine   only what eng/test-agent-wine.sh needs
 set -euo pipefail
 
@@ -16,6 +17,10 @@ else
   packages=(softhsm2 opensc libp11-kit-dev gcc make openssl curl)
   if [ "$purpose" = cluster ]; then
     packages+=(postgresql haproxy)
+  fi
+  if [ "$purpose" = bench ]; then
+    purpose=test
+    packages+=(gnuplot-nox)
   fi
   if [ "$purpose" = test ]; then
     packages+=(chromium fonts-dejavu-core postgresql haproxy python3-aiosmtpd)

@@ -132,10 +132,11 @@ public sealed class ProductUnderTest : IAsyncDisposable
     /// <paramref name="instancePorts"/>, HAProxy at <see cref="PortalUrl"/>, and the agent with the demo device as the
     /// run command has them. The projects are built already by the test command.
     /// </summary>
-    public static async Task<ProductUnderTest> StartWithClusterCommandAsync(IReadOnlyList<int> instancePorts)
+    /// <param name="environment">More settings for the command and the instances (e.g. <c>Demo__BenchmarkRepresentatives</c>).</param>
+    public static async Task<ProductUnderTest> StartWithClusterCommandAsync(IReadOnlyList<int> instancePorts, IReadOnlyDictionary<string, string>? environment = null)
     {
         var product = new ProductUnderTest(new AgentSetup([], new Dictionary<string, string>()), RepositoryPaths.NewTemporaryDirectory("e2e-cluster"));
-        product._portal = ProductProcess.StartCommand("cluster command", "env", RepositoryPaths.Root, ["--default-signal=INT", Path.Combine(RepositoryPaths.Root, "eng", "cluster.sh")], new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["QTSP_DATA"] = product._dataDirectory,
             ["CLUSTER_URL"] = product.PortalUrl,
@@ -145,7 +146,13 @@ public sealed class ProductUnderTest : IAsyncDisposable
             ["CLUSTER_METRICS_PORT"] = ProductProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CLUSTER_BUILD"] = "no",
             ["AGENT_URL"] = product.AgentUrl,
-        });
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+
+        product._portal = ProductProcess.StartCommand("cluster command", "env", RepositoryPaths.Root, ["--default-signal=INT", Path.Combine(RepositoryPaths.Root, "eng", "cluster.sh")], settings);
         await product._portal.WaitForOutputAsync("Press Ctrl+C to stop.", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
         product.Demo = DemoDevice.Open(Path.Combine(product._dataDirectory, "demo"));
         return product;

@@ -37,6 +37,13 @@ public sealed class DemoOptions
 
     /// <summary>Where to write the commercial certificate issued for that key; the run command installs it (CKA_ID <see cref="DemoData.HolderAuthenticationKeyIdHex"/>).</summary>
     public string? HolderAuthenticationCertificatePath { get; set; }
+
+    /// <summary>
+    /// For the load benchmark (eng/bench.sh): this many more representatives of the demo organisation (zatez001, ...) and
+    /// <see cref="DemoData.BenchmarkApplicantsPerRepresentative"/> applicants each, so that simulated users sign in with
+    /// accounts of their own and search a list of realistic length. 0 (the default) creates none.
+    /// </summary>
+    public int BenchmarkRepresentatives { get; set; }
 }
 
 /// <summary>The demo accounts created at first start, with their one-time passwords (printed, never stored in plain text).</summary>
@@ -216,6 +223,57 @@ public static class DemoData
         };
         var staff = await users.FindByNameAsync(SupportUserName).ConfigureAwait(false);
         await users.AddClaimAsync(staff!, new System.Security.Claims.Claim(PortalClaims.Permission, PortalClaims.SupportDestructive)).ConfigureAwait(false);
+        accounts.AddRange(await SeedBenchmarkRepresentativesAsync(db, users, organisation, Math.Clamp(options.BenchmarkRepresentatives, 0, 1000), now).ConfigureAwait(false));
+        return accounts;
+    }
+
+    public const string BenchmarkRole = "BenchmarkRepresentative";
+
+    public const int BenchmarkApplicantsPerRepresentative = 20;
+
+    // The load benchmark (e2e LoadBenchmark) searches the applicants by these surnames.
+    private static readonly string[] BenchmarkSurnames =
+    [
+        "Horák", "Němec", "Marek", "Pospíšil", "Hájek", "Jelínek", "Král", "Růžička", "Beneš", "Fiala",
+        "Sedláček", "Doležal", "Zeman", "Kolář", "Navrátil", "Čermák", "Vaněk", "Urban", "Blažek", "Kříž",
+    ];
+
+    private static readonly string[] BenchmarkFirstNames = ["Adam", "Eva", "Jiří", "Hana", "Pavel", "Alena", "Josef", "Věra", "Filip", "Tereza"];
+
+    private static async Task<IReadOnlyList<DemoAccount>> SeedBenchmarkRepresentativesAsync(PortalDbContext db, UserManager<PortalUser> users, Organisation organisation,
+        int count, DateTime now)
+    {
+        var total = count * BenchmarkApplicantsPerRepresentative;
+        for (var i = 0; i < total; i++)
+        {
+            var first = BenchmarkFirstNames[i % BenchmarkFirstNames.Length];
+            var last = BenchmarkSurnames[i / BenchmarkFirstNames.Length % BenchmarkSurnames.Length];
+            var applicant = new Applicant
+            {
+                Organisation = organisation,
+                FirstName = first,
+                LastName = last,
+                Email = FormattableString.Invariant($"zatez.{i + 1:0000}@stavby-morava.example"),
+                EmployeeNumber = FormattableString.Invariant($"SM-Z{i + 1:0000}"),
+                DateOfBirth = new DateOnly(1960, 1, 1).AddDays(i * 7 % 14000),
+                MultiYearAllowed = true,
+                CreatedAtUtc = now,
+                UpdatedAtUtc = now,
+            };
+            applicant.UpdateSearchKeys();
+            db.Applicants.Add(applicant);
+        }
+
+        await db.SaveChangesAsync().ConfigureAwait(false);
+        var accounts = new List<DemoAccount>(count);
+        for (var i = 1; i <= count; i++)
+        {
+            var name = FormattableString.Invariant($"zatez{i:000}");
+            var account = await CreateAsync(users, PortalRoles.CompanyRepresentative, name, FormattableString.Invariant($"Zátěžový Zástupce {i:000}"),
+                name + "@stavby-morava.example", now, organisation.Id, null).ConfigureAwait(false);
+            accounts.Add(account with { Role = BenchmarkRole });
+        }
+
         return accounts;
     }
 

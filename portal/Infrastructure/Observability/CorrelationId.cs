@@ -44,13 +44,21 @@ internal sealed class CorrelationIdMiddleware(RequestDelegate next, ILogger<Corr
 /// <summary>
 /// One per circuit (scoped): an id made when the circuit opens, put in the log scope and on the span of everything the
 /// circuit does for its page (events, JavaScript calls, renders), so a user's actions in one tab can be followed in the log.
+/// It also counts the circuit in <see cref="CircuitMetrics"/> while it is open.
 /// </summary>
 internal sealed partial class CircuitCorrelation(ILogger<CircuitCorrelation> logger) : CircuitHandler
 {
+    private int _counted;
+
     public string Id { get; } = CorrelationId.New();
 
     public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _counted, 1) == 0)
+        {
+            CircuitMetrics.Opened();
+        }
+
         using (logger.BeginScope(CorrelationId.Scope(Id)))
         {
             LogOpened(logger);
@@ -61,6 +69,11 @@ internal sealed partial class CircuitCorrelation(ILogger<CircuitCorrelation> log
 
     public override Task OnCircuitClosedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _counted, 0) == 1)
+        {
+            CircuitMetrics.Closed();
+        }
+
         using (logger.BeginScope(CorrelationId.Scope(Id)))
         {
             LogClosed(logger);

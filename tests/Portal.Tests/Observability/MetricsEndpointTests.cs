@@ -49,12 +49,14 @@ public sealed class MetricsEndpointTests
 
         var metrics = await ScrapeUntilAsync(server, text =>
             text.Contains("aspnetcore_components_circuit_active", StringComparison.Ordinal)
+            && text.Contains("qtsp_circuits_open", StringComparison.Ordinal)
             && text.Contains("qtsp_ca_ocsp_responses_total", StringComparison.Ordinal)
             && text.Contains("qtsp_jobs_passes_total", StringComparison.Ordinal));
 
         metrics.ShouldContain("http_server_request_duration_seconds_bucket");
         Lines(metrics, "aspnetcore_components_circuit_active{").ShouldContain(line => !line.EndsWith(" 0", StringComparison.Ordinal));
         metrics.ShouldContain("aspnetcore_components_circuit_connected");
+        Lines(metrics, "qtsp_circuits_open").ShouldContain(line => !line.EndsWith(" 0", StringComparison.Ordinal), "the portal's own count of open circuits");
         metrics.ShouldContain("signalr_server_active_connections");
         metrics.ShouldContain("microsoft_entityframeworkcore_queries_total");
         Lines(metrics, "qtsp_ca_certificates_issued_total{").ShouldContain(line => line.Contains("profile=\"Commercial\"", StringComparison.Ordinal));

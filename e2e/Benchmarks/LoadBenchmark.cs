@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Playwright;
+using Qtsp.E2E.Infrastructure;
+using Qtsp.TestSupport;
+using Xunit.Abstractions;
+
+namespace Qtsp.E2E.Benchmarks;
+
+/// <summary>
+/// Simulated company representatives in Chromium (one browser profile each) against the cluster command with one portal
+/// instance and with two behind HAProxy: each signs in with an account of its own, then, with about a second to think
+/// between steps, opens My token until the agent's demo device shows, opens the applicants and searches them by surname,
+/// opens the certificates and one certificate. 1 user is the baseline; then 25, 50 and 100 at once. Reported: p50/p95 of
+/// every interaction, errors (anything that did not show what it should within 30 s), and the CPU the portal instances and
+/// the whole machine used. The load generator (Chromium) runs on the same two cores as the product: the latencies are
+/// those of a saturated machine as much as of the portal; the portal's CPU per interaction is the figure that carries over.
+/// Run with eng/bench.sh; QTSP_BENCH_OUT names a folder for the numbers behind the plot.
+/// </summary>
+[Collection(BrowserTests.Name)]
+[Trait("Category", "Benchmark")]
+public sealed class LoadBenchmark(BrowserFixture browser, ITestOutputHelper output)
+{
+    private static readonly int[] Levels = [1, 25, 50, 100];
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The surnames the portal gives the benchmark's applicants (DemoData.BenchmarkSurnames).</summary>
+    private static readonly string[] Surnames =
+    [
+        "Horák", "Němec", "Marek", "Pospíšil", "Hájek", "Jelínek", "Král", "Růžička", "Beneš", "Fiala",
+        "Sedláček", "Doležal", "Zeman", "Kolář", "Navrátil", "Čermák", "Vaněk", "Urban", "Blažek", "Kříž",
+    ];
+
+    private static TimeSpan Duration => TimeSpan.FromSeconds(int.Parse(Environment.GetEnvironmentVariable("QTSP_BENCH_LOAD_SECONDS") ?? "45", CultureInfo.InvariantCulture));
+
+    [Fact]
+    public async Task InteractionLatencyAt25_50And100UsersOnOneInstanceAndOnTwo()
+    {
+        var results = new List<LevelResult>();
+        foreach (var instances in new[] { 1, 2 })
+        {
+            await using var cluster = await BenchmarkCluster.StartAsync(instances, Levels.Max());
+            await cluster.EnrolAsync(browser.Browser);
+            foreach (var users in Levels)
+            {
+                var result = await RunLevelAsync(cluster, instances, users);
+                results.Add(result);
+                Report(result, results.First(r => r.Instances == instances && r.Users == 1));
+            }
+        }
+
+        output.WriteLine("");
+        output.WriteLine("two instances against one, same users (ratio of p95s; < 1: the cluster is faster)");
+        foreach (var users in Levels)
+        {
+            var one = results.Single(r => r.Instances == 1 && r.Users == users);
+            var two = results.Single(r => r.Instances == 2 && r.Users == users);
+            output.WriteLine(FormattableString.Invariant($"  {users,3} users: p95 {two.All.P95 / one.All.P95:0.00}x, p50 {two.All.P50 / one.All.P50:0.00}x, errors {one.Errors} → {two.Errors}"));
+        }
+
+        await WriteTableAsync(results);
+    }
+
+    private async Task<LevelResult> RunLevelAsync(BenchmarkCluster cluster, int instances, int users)
+    {
+        var samples = new ConcurrentBag<Sample>();
+        var errors = new ConcurrentBag<string>();
+        var cpuBefore = Enumerable.Range(0, instances).Select(cluster.CpuTime).ToArray();
+        var machineBefore = BenchmarkCluster.MachineTicks();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(cluster.Users.Take(users).Select(async (account, i) =>
+        {
+            // The users arrive over the first five seconds, not all in the same millisecond.
+            await Task.Delay(TimeSpan.FromMilliseconds(5000.0 * i / users));
+            await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { Locale = "cs-CZ", ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            var page = await context.NewPageAsync();
+            page.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
+            var user = new SimulatedUser(page, cluster.Product, account, samples, errors, new Random(i));
+            if (!await user.SignInAsync())
+            {
+                return;
+            }
+
+            var end = clock.Elapsed + Duration;
+            while (clock.Elapsed < end)
+            {
+                await user.WorkAsync();
+            }
+        }));
+        var machineAfter = BenchmarkCluster.MachineTicks();
+        var portalCpu = Enumerable.Range(0, instances).Select(i => (cluster.CpuTime(i) - cpuBefore[i]).TotalSeconds).Sum();
+        var machineBusy = (double)(machineAfter.Busy - machineBefore.Busy) / Math.Max(1, machineAfter.Total - machineBefore.Total);
+        foreach (var error in errors.Distinct().Take(3))
+        {
+            output.WriteLine($"    e.g. {error}");
+        }
+
+        return new LevelResult(instances, users, [.. samples], errors.Count, portalCpu, machineBusy, clock.Elapsed);
+    }
+
+    private void Report(LevelResult result, LevelResult baseline)
+    {
+        output.WriteLine(FormattableString.Invariant(
+            $"{result.Instances} instance(s), {result.Users,3} users, {result.Elapsed.TotalSeconds:0} s: {result.Samples.Count} interactions, {result.Errors} errors; all {result.All}; p95 {result.All.P95 / baseline.All.P95:0.00}x the 1-user baseline; portal CPU {result.PortalCpuSeconds:0.0} s ({1000 * result.PortalCpuSeconds / Math.Max(1, result.Samples.Count):0.0} ms per interaction); machine busy {result.MachineBusy:P0}"));
+        foreach (var kind in Enum.GetValues<Interaction>())
+        {
+            var of = result.Samples.Where(s => s.Kind == kind).Select(s => s.Milliseconds).ToArray();
+            if (of.Length > 0)
+            {
+                output.WriteLine($"    {kind,-20} {Percentiles.Of(of)}");
+            }
+        }
+    }
+
+    private static async Task WriteTableAsync(List<LevelResult> results)
+    {
+        var folder = Environment.GetEnvironmentVariable("QTSP_BENCH_OUT");
+        if (string.IsNullOrEmpty(folder))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(folder);
+        var lines = results.Select(r => FormattableString.Invariant(
+            $"{r.Instances}\t{r.Users}\t{r.All.P50:0.0}\t{r.All.P95:0.0}\t{r.Errors}\t{r.Samples.Count}\t{1000 * r.PortalCpuSeconds / Math.Max(1, r.Samples.Count):0.00}\t{r.MachineBusy:0.000}"));
+        await File.WriteAllLinesAsync(Path.Combine(folder, "load.tsv"), ["# instances\tusers\tp50_ms\tp95_ms\terrors\tinteractions\tportal_cpu_ms_per_interaction\tmachine_busy", .. lines]);
+    }
+
+    private enum Interaction
+    {
+        SignInPassword,
+        SignInCode,
+        MyToken,
+        OpenApplicants,
+        SearchApplicants,
+        OpenCertificates,
+        OpenCertificate,
+    }
+
+    private sealed record Sample(Interaction Kind, double Milliseconds);
+
+    private sealed record LevelResult(int Instances, int Users, IReadOnlyList<Sample> Samples, int Errors, double PortalCpuSeconds, double MachineBusy, TimeSpan Elapsed)
+    {
+        public Percentiles All { get; } = Samples.Count == 0 ? new Percentiles(double.NaN, double.NaN, 0) : Percentiles.Of([.. Samples.Select(s => s.Milliseconds)]);
+    }
+
+    /// <summary>One representative at work; every step waits for what a person waits for (the device, the rows, the detail).</summary>
+    private sealed class SimulatedUser(IPage page, ProductUnderTest product, DemoAccount account, ConcurrentBag<Sample> samples, ConcurrentBag<string> errors, Random random)
+    {
+        private readonly string _portal = product.PortalUrl;
+
+        public async Task<bool> SignInAsync()
+        {
+            return await StepAsync(Interaction.SignInPassword, async () =>
+            {
+                await page.GotoAsync($"{_portal}/account/login?returnUrl=%2Fapplicants");
+                await page.Locator("[data-testid=login-user]").FillAsync(account.UserName);
+                await page.Locator("[data-testid=login-password]").FillAsync(account.Password);
+                var submitted = Stopwatch.StartNew();
+                await page.Locator("[data-testid=login-submit]").ClickAsync();
+                await page.Locator("[data-testid=totp-code]").WaitForAsync();
+                return submitted.Elapsed;
+            }) && await StepAsync(Interaction.SignInCode, async () =>
+            {
+                // A fresh code may take until the next 30-second step: typing it is the person's time, not the portal's.
+                var code = await Totp.UnusedCodeAsync(account.AuthenticatorKey!);
+                await page.Locator("[data-testid=totp-code]").FillAsync(code);
+                var submitted = Stopwatch.StartNew();
+                await page.Locator("[data-testid=totp-submit]").ClickAsync();
+                await page.WaitForURLAsync(url => url.EndsWith("/applicants", StringComparison.Ordinal));
+                await page.WaitForInteractiveAsync();
+                return submitted.Elapsed;
+            });
+        }
+
+        public async Task WorkAsync()
+        {
+            await StepAsync(Interaction.MyToken, async () =>
+            {
+                var started = Stopwatch.StartNew();
+                await page.GotoAsync($"{_portal}/token");
+                await page.Locator("[data-testid=device]").First.WaitForAsync();
+                return started.Elapsed;
+            });
+            await ThinkAsync();
+            await StepAsync(Interaction.OpenApplicants, async () =>
+            {
+                var started = Stopwatch.StartNew();
+                await page.GotoAsync($"{_portal}/applicants");
+                await page.WaitForInteractiveAsync();
+                await page.Locator("[data-testid=applicant-link]").First.WaitForAsync();
+                return started.Elapsed;
+            });
+            await ThinkAsync();
+            await StepAsync(Interaction.SearchApplicants, async () =>
+            {
+                // Another surname than the list starts with, so that the rows shown before the search cannot pass for its result.
+                var first = await page.Locator("[data-testid=applicant-link]").First.InnerTextAsync();
+                var others = Surnames.Where(s => !first.StartsWith(s + " ", StringComparison.Ordinal)).ToArray();
+                var surname = others[random.Next(others.Length)];
+                await page.Locator("[data-testid=search-text]").FillAsync(surname);
+                var started = Stopwatch.StartNew();
+                await page.Locator("[data-testid=search-submit]").ClickAsync();
+                await page.WaitForFunctionAsync(
+                    """
+                    (surname) => {
+                      const rows = [...document.querySelectorAll('[data-testid=applicant-link]')];
+                      return rows.length > 0 && rows.every((row) => row.textContent.startsWith(surname + ' '));
+                    }
+                    """,
+                    surname);
+                return started.Elapsed;
+            });
+            await ThinkAsync();
+            await StepAsync(Interaction.OpenCertificates, async () =>
+            {
+                var started = Stopwatch.StartNew();
+                await page.GotoAsync($"{_portal}/certificates");
+                await page.WaitForInteractiveAsync();
+                await page.Locator("[data-testid=certificate-row]").First.WaitForAsync();
+                return started.Elapsed;
+            });
+            await ThinkAsync();
+            await StepAsync(Interaction.OpenCertificate, async () =>
+            {
+                var rows = page.Locator("[data-testid=certificate-row] a");
+                var link = rows.Nth(random.Next(await rows.CountAsync()));
+                var started = Stopwatch.StartNew();
+                await link.ClickAsync();
+                await page.Locator("[data-testid=certificate-detail]").WaitForAsync();
+                return started.Elapsed;
+            });
+            await ThinkAsync();
+        }
+
+        private Task ThinkAsync() => Task.Delay(TimeSpan.FromMilliseconds(500 + random.Next(1000)));
+
+        private async Task<bool> StepAsync(Interaction kind, Func<Task<TimeSpan>> step)
+        {
+            try
+            {
+                samples.Add(new Sample(kind, (await step()).TotalMilliseconds));
+                return true;
+            }
+            catch (Exception e) when (e is PlaywrightException or TimeoutException)
+            {
+                errors.Add($"{kind}: {e.Message.Split('\n')[0]}");
+                return false;
+            }
+        }
+    }
+}
