@@ -136,7 +136,10 @@ public sealed partial class BenchmarkCluster : IAsyncDisposable
                 throw new InvalidOperationException("dotnet-gcdump reported no heap size:\n" + report.Output);
             }
 
-            return new HeapReading(long.Parse(live.Groups["bytes"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture), (long?)afterCollection);
+            var byType = TypeLine().Matches(report.Output)
+                .GroupBy(m => TypeName(m.Groups["type"].Value), StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Sum(m => Number(m.Groups["bytes"].Value) * Number(m.Groups["count"].Value)), StringComparer.Ordinal);
+            return new HeapReading(Number(live.Groups["bytes"].Value), (long?)afterCollection, byType);
         }
         finally
         {
@@ -146,13 +149,36 @@ public sealed partial class BenchmarkCluster : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Product.DisposeAsync();
 
+    private static string TypeName(string row)
+    {
+        var bucket = row.IndexOf(" (Bytes > ", StringComparison.Ordinal);
+        return (bucket < 0 ? row : row[..bucket]).Trim();
+    }
+
+    private static long Number(string digits) => long.Parse(digits.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture);
+
     // The run command's accounts block: "    BenchmarkRepresentative zatez001       <password>", prefixed by the instance.
     [GeneratedRegex(@"^(?:\[portal-\d+\] )?\s{4}BenchmarkRepresentative\s+(?<user>zatez\d+)\s+(?<password>\S+)\s*$", RegexOptions.Multiline)]
     private static partial Regex BenchmarkAccount();
 
     [GeneratedRegex(@"^\s*(?<bytes>[\d,]+)\s+GC Heap bytes", RegexOptions.Multiline)]
     private static partial Regex HeapBytes();
+
+    // A row of the report: "   Object Bytes     Count  Type": an object's size, how many, the type (then its assembly in
+    // brackets); a type's large objects ("(Bytes > 10K)") have rows of their own.
+    [GeneratedRegex(@"^\s*(?<bytes>[\d,]+)\s+(?<count>[\d,]+)\s+(?<type>[^\[\r\n]+)", RegexOptions.Multiline)]
+    private static partial Regex TypeLine();
 }
 
-/// <summary>Live managed objects after a full collection (gcdump) and the runtime's heap size after that collection.</summary>
-public sealed record HeapReading(long LiveBytes, long? HeapSizeAfterCollection);
+/// <summary>
+/// Live managed objects after a full collection (gcdump: in all and by type) and the runtime's heap size after that
+/// collection.
+/// </summary>
+public sealed record HeapReading(long LiveBytes, long? HeapSizeAfterCollection, IReadOnlyDictionary<string, long> BytesByType)
+{
+    /// <summary>The types that grew most from <paramref name="baseline"/> to this reading.</summary>
+    public IEnumerable<(string Type, long Bytes)> GrowthSince(HeapReading baseline, int count) =>
+        BytesByType.Select(t => (t.Key, t.Value - baseline.BytesByType.GetValueOrDefault(t.Key)))
+            .OrderByDescending(t => t.Item2)
+            .Take(count);
+}

@@ -17,8 +17,8 @@ namespace Qtsp.E2E.Benchmarks;
 [Trait("Category", "Benchmark")]
 public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHelper output)
 {
-    private const int Users = 100;
-    private static readonly int[] Steps = [25, 50, 100];
+    /// <summary>How many pages are open at each reading (QTSP_BENCH_CIRCUITS, default 25,50,100).</summary>
+    private static readonly int[] Steps = [.. (Environment.GetEnvironmentVariable("QTSP_BENCH_CIRCUITS") ?? "25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
     private static readonly PageUnderTest[] Pages =
     [
         new("My token", "/token", "[data-testid=device]"),
@@ -28,7 +28,20 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
     [Fact]
     public async Task ManagedMemoryPerIdleCircuitOnMyTokenAndApplicants()
     {
-        await using var cluster = await BenchmarkCluster.StartAsync(1, Users);
+        await using var cluster = await BenchmarkCluster.StartAsync(1, Steps.Max());
+        try
+        {
+            await MeasureAsync(cluster);
+        }
+        catch
+        {
+            output.WriteLine(string.Join('\n', cluster.Product.PortalOutput.Split('\n').TakeLast(60)));
+            throw;
+        }
+    }
+
+    private async Task MeasureAsync(BenchmarkCluster cluster)
+    {
         var signedIn = await cluster.EnrolAsync(browser.Browser);
         var rows = new List<string>();
 
@@ -42,6 +55,7 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
             var baseline = await MedianHeapAsync(cluster);
             output.WriteLine(FormattableString.Invariant($"{pageUnderTest.Name}: baseline (no circuit) {baseline.LiveBytes / 1024.0:0} KB live, runtime heap after collection {baseline.HeapSizeAfterCollection / 1024.0:0} KB"));
             var open = new List<IBrowserContext>();
+            HeapReading? last = null;
             foreach (var step in Steps)
             {
                 open.AddRange(await OpenAsync(cluster, signedIn.Skip(open.Count).Take(step - open.Count).Select(state => (state, pageUnderTest)).ToList()));
@@ -49,11 +63,18 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
                 var circuits = await ActiveCircuitsAsync(cluster);
                 circuits.ShouldBe(step, "every page holds one circuit");
                 var heap = await MedianHeapAsync(cluster);
+                last = heap;
                 var perCircuit = (heap.LiveBytes - baseline.LiveBytes) / (double)circuits / 1024;
                 var perCircuitRuntime = (heap.HeapSizeAfterCollection - baseline.HeapSizeAfterCollection) / (double?)circuits / 1024;
                 output.WriteLine(FormattableString.Invariant(
                     $"  {circuits,3} circuits: live heap {heap.LiveBytes / 1024.0 / 1024:0.0} MB, {perCircuit:0} KB per circuit (runtime's heap size after collection: {perCircuitRuntime:0} KB per circuit); goal ≤ 300 KB"));
                 rows.Add(FormattableString.Invariant($"{pageUnderTest.Name.Replace(' ', '_')}\t{circuits}\t{heap.LiveBytes}\t{baseline.LiveBytes}\t{perCircuit:0.0}"));
+            }
+
+            output.WriteLine($"  what grew most from the baseline to {open.Count} circuits (KB per circuit, by type):");
+            foreach (var (type, bytes) in last!.GrowthSince(baseline, 25))
+            {
+                output.WriteLine(FormattableString.Invariant($"    {bytes / 1024.0 / open.Count,8:0.0}  {type}"));
             }
 
             await CloseAsync(cluster, open);
@@ -70,7 +91,7 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
     private async Task<List<IBrowserContext>> OpenAsync(BenchmarkCluster cluster, List<(string State, PageUnderTest Page)> pages)
     {
         var contexts = new IBrowserContext[pages.Count];
-        using var gate = new SemaphoreSlim(8);
+        using var gate = new SemaphoreSlim(4);
         await Task.WhenAll(pages.Select(async (item, i) =>
         {
             await gate.WaitAsync();
@@ -79,9 +100,17 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
                 var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { StorageState = item.State, Locale = "cs-CZ" });
                 contexts[i] = context;
                 var page = await context.NewPageAsync();
+                page.SetDefaultTimeout(60_000); // two cores starting Chromium pages and their circuits at once
                 await page.GotoAsync(cluster.Product.PortalUrl + item.Page.Path);
-                await page.WaitForInteractiveAsync();
-                await page.Locator(item.Page.ShownWhenReady).First.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+                await page.Locator("main[data-interactive=true]").WaitForAsync();
+                try
+                {
+                    await page.Locator(item.Page.ShownWhenReady).First.WaitForAsync();
+                }
+                catch (TimeoutException)
+                {
+                    throw new TimeoutException($"{item.Page.Name} did not show {item.Page.ShownWhenReady}; the page said:\n{await page.Locator("main").InnerTextAsync()}");
+                }
             }
             finally
             {

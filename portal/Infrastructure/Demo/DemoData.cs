@@ -246,8 +246,9 @@ public static class DemoData
         var total = count * BenchmarkApplicantsPerRepresentative;
         for (var i = 0; i < total; i++)
         {
-            var first = BenchmarkFirstNames[i % BenchmarkFirstNames.Length];
-            var last = BenchmarkSurnames[i / BenchmarkFirstNames.Length % BenchmarkSurnames.Length];
+            // Every surname from the first representative's twenty applicants on: a search by any of them finds someone.
+            var last = BenchmarkSurnames[i % BenchmarkSurnames.Length];
+            var first = BenchmarkFirstNames[i / BenchmarkSurnames.Length % BenchmarkFirstNames.Length];
             var applicant = new Applicant
             {
                 Organisation = organisation,
