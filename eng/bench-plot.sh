@@ -25,15 +25,13 @@ fi
     echo '     "load-2.dat" using 2:3 with linespoints dt 2 pt 5 title "p50, two instances (HAProxy)"'
   fi
   if [ -f memory.tsv ]; then
-    echo 'set title "One instance: live managed heap by idle circuits (after full GC)"'
+    echo 'set title "One instance: live managed heap above no circuits, by idle circuits (after full GC)"'
     echo 'set xlabel "open circuits"; set ylabel "MB"; set xrange [0:105]; set yrange [0:*]'
-    printf 'plot '
-    sep=""
+    printf 'plot x*300/1024 with lines dt 3 lc "gray40" title "goal: 300 KB per circuit"'
     for f in memory-*.dat; do
       name=${f#memory-}; name=${name%.dat}; name=${name//_/ }
-      # The baseline (no circuit) as the first point of each curve.
-      printf '%s"< (awk '"'"'NR==1 { print 0, $4 }'"'"' %s; awk '"'"'{ print $2, $3 }'"'"' %s)" using 1:($2/1048576) with linespoints lw 2 title "%s"' "$sep" "$f" "$f" "$name"
-      sep=", "
+      # No circuit (the baseline) is the first point of each curve.
+      printf ', "< (echo 0 0; awk '"'"'{ print $2, $3 - $4 }'"'"' %s)" using 1:($2/1048576) with linespoints lw 2 title "%s"' "$f" "$name"
     done
     echo
   fi

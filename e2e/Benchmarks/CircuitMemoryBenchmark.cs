@@ -91,7 +91,9 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
     private async Task<List<IBrowserContext>> OpenAsync(BenchmarkCluster cluster, List<(string State, PageUnderTest Page)> pages)
     {
         var contexts = new IBrowserContext[pages.Count];
-        using var gate = new SemaphoreSlim(4);
+        // Two at a time: every My token page opens a WebSocket to the one agent all these profiles share (a person has an
+        // agent of their own), and Chromium opens the handshakes to one address one after another.
+        using var gate = new SemaphoreSlim(2);
         await Task.WhenAll(pages.Select(async (item, i) =>
         {
             await gate.WaitAsync();

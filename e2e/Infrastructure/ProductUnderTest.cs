@@ -141,7 +141,7 @@ public sealed class ProductUnderTest : IAsyncDisposable
             ["QTSP_DATA"] = product._dataDirectory,
             ["CLUSTER_URL"] = product.PortalUrl,
             ["CLUSTER_PORTS"] = string.Join(' ', instancePorts),
-            ["CLUSTER_POSTGRES_PORT"] = ProductProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CLUSTER_POSTGRES_PORT"] = product._clusterDatabasePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // The instances' metrics ports follow this one (a run of the product beside the test keeps 9464 and 9471…).
             ["CLUSTER_METRICS_PORT"] = ProductProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CLUSTER_BUILD"] = "no",
@@ -156,6 +156,18 @@ public sealed class ProductUnderTest : IAsyncDisposable
         await product._portal.WaitForOutputAsync("Press Ctrl+C to stop.", TimeSpan.FromMinutes(5)).ConfigureAwait(false);
         product.Demo = DemoDevice.Open(Path.Combine(product._dataDirectory, "demo"));
         return product;
+    }
+
+    private readonly int _clusterDatabasePort = ProductProcess.FreePort();
+
+    /// <summary>One column of a query on the cluster command's PostgreSQL database (psql, as its owner), one value per row.</summary>
+    public async Task<IReadOnlyList<string>> ClusterQueryAsync(string sql)
+    {
+        var result = await ProcessRunner.RunCheckedAsync("psql",
+            ["-h", "127.0.0.1", "-p", _clusterDatabasePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "qtsp", "-d", "portal", "-tAc", sql],
+            new Dictionary<string, string> { ["PGPASSWORD"] = (await File.ReadAllTextAsync(Path.Combine(_dataDirectory, "postgres.password")).ConfigureAwait(false)).Trim() })
+            .ConfigureAwait(false);
+        return [.. result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
     }
 
     /// <summary>The process id of each portal instance the cluster command started, in the order of their ports.</summary>

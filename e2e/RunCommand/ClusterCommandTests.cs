@@ -9,14 +9,16 @@ namespace Qtsp.E2E.RunCommand;
 
 /// <summary>
 /// The cluster command (eng/cluster.sh) as a person runs it: HAProxy in front of two portal instances on one PostgreSQL
-/// database. Two people on different instances see each other's changes; the instance one of them is on is killed and
-/// their page comes back on the other one, still signed in, with the form they were filling in; Ctrl+C stops it all.
+/// database. Two people on different instances see each other's changes; the instance one of them is on is killed while
+/// four more tabs on both instances keep registering applicants: the page comes back on the other instance, still signed
+/// in, with the form being filled in, the tabs go on there, and every registration a tab saw confirmed is stored once;
+/// Ctrl+C stops it all.
 /// </summary>
 [Collection(BrowserTests.Name)]
 public sealed partial class ClusterCommandTests(BrowserFixture browser)
 {
     [Fact]
-    public async Task Two_instances_behind_haproxy_share_their_data_and_a_killed_instance_hands_its_page_to_the_other_signed_in_with_the_form()
+    public async Task Two_instances_behind_haproxy_share_their_data_and_a_killed_instance_under_load_hands_its_pages_to_the_other_signed_in_with_the_form()
     {
         int[] ports = [ProductProcess.FreePort(), ProductProcess.FreePort()];
         await using var product = await ProductUnderTest.StartWithClusterCommandAsync(ports);
@@ -53,6 +55,11 @@ public sealed partial class ClusterCommandTests(BrowserFixture browser)
         await Field(representative, "DateOfBirth").PressAsync("Tab");
         await Task.Delay(TimeSpan.FromSeconds(7));
 
+        // Under load: four more tabs of the representative (two on each instance) keep registering applicants meanwhile.
+        var signedIn = await representative.Context.StorageStateAsync();
+        await using var load = await RegistrationLoad.StartAsync(browser, product, signedIn, ["portal-1", "portal-1", "portal-2", "portal-2"]);
+        await load.WaitForSavesAsync(after: DateTime.UtcNow, each: 1);
+
         // portal-1 dies (no shutdown: its circuits, memory and connections are gone at once).
         await ProcessRunner.RunCheckedAsync("kill", ["-KILL", pids[0].ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         var killedAt = DateTime.UtcNow;
@@ -76,6 +83,15 @@ public sealed partial class ClusterCommandTests(BrowserFixture browser)
         await Assertions.Expect(operatorPage.Locator("[data-testid=applicant-name]")).ToHaveTextAsync("Ondřej Převzatý");
         await operatorPage.OpenAsync(product, applicantPath);
         await Assertions.Expect(operatorPage.Locator("[data-testid=applicant-name]")).ToHaveTextAsync("Klára Shluková");
+
+        // The tabs under load went on: each saved twice more after the kill (those of portal-1 now on portal-2); every
+        // registration a tab saw confirmed is stored, and none is stored twice.
+        await load.WaitForSavesAsync(after: killedAt, each: 2);
+        var confirmed = await load.StopAsync();
+        var stored = await product.ClusterQueryAsync("""SELECT "LastName" FROM "Applicants" WHERE "LastName" LIKE 'Zatez%'""");
+        stored.ShouldBeUnique();
+        confirmed.ShouldBeSubsetOf(stored, "every confirmed registration is stored");
+        confirmed.Count.ShouldBeGreaterThanOrEqualTo(12);
 
         // Ctrl+C stops HAProxy, the instance left and PostgreSQL.
         (await product.InterruptAsync(TimeSpan.FromSeconds(20))).ShouldBeTrue($"Ctrl+C ends the cluster command:\n{product.PortalOutput}");

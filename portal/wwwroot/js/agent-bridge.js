@@ -131,15 +131,17 @@ async function run() {
     const closed = new Promise((resolve) => connection.onclose(resolve));
 
     try {
-      await connection.start();
-    } catch {
-      report((await agentAnswers()) ? 'originRefused' : 'notRunning', null);
+      // A connection that neither opens nor fails (a handshake stuck behind others to the same address, an agent that
+      // accepted the socket and hangs) must not leave the page searching for ever: given up after a while, tried again.
+      await within(connection.start(), greetingTimeoutMs, () => connection.stop());
+    } catch (e) {
+      report(e === timedOut ? 'connecting' : (await agentAnswers()) ? 'originRefused' : 'notRunning', null);
       await delay(link.retryMs);
       continue;
     }
 
     try {
-      const agent = await connection.invoke('GetAgentInfo');
+      const agent = await within(connection.invoke('GetAgentInfo'), greetingTimeoutMs, () => connection.stop());
       if (agent.protocolVersion !== link.protocol) {
         report('incompatible', agent);
         await connection.stop();
@@ -179,6 +181,21 @@ async function agentAnswers() {
   } finally {
     clearTimeout(timer);
   }
+}
+
+const greetingTimeoutMs = 10000;
+const timedOut = new Error('timed out');
+
+/** The promise's outcome, or a rejection after ms (then onTimeout runs); the timer never outlives the promise. */
+function within(promise, ms, onTimeout) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(timedOut);
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function report(state, agent) {
