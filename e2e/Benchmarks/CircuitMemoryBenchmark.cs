@@ -19,10 +19,15 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
 {
     /// <summary>How many pages are open at each reading (QTSP_BENCH_CIRCUITS, default 25,50,100).</summary>
     private static readonly int[] Steps = [.. (Environment.GetEnvironmentVariable("QTSP_BENCH_CIRCUITS") ?? "25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
+    /// <summary>The pages measured (QTSP_BENCH_PAGES: names separated by commas, default both).</summary>
     private static readonly PageUnderTest[] Pages =
     [
-        new("My token", "/token", "[data-testid=device]"),
-        new("Applicants", "/applicants", "[data-testid=applicant-link]"),
+        .. new PageUnderTest[]
+        {
+            new("My token", "/token", "[data-testid=device]"),
+            new("Applicants", "/applicants", "[data-testid=applicant-link]"),
+        }.Where(p => Environment.GetEnvironmentVariable("QTSP_BENCH_PAGES") is not { Length: > 0 } only
+            || only.Split(',').Contains(p.Name, StringComparer.OrdinalIgnoreCase)),
     ];
 
     [Fact]
