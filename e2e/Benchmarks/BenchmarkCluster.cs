@@ -136,10 +136,10 @@ public sealed partial class BenchmarkCluster : IAsyncDisposable
                 throw new InvalidOperationException("dotnet-gcdump reported no heap size:\n" + report.Output);
             }
 
-            var byType = TypeLine().Matches(report.Output)
-                .GroupBy(m => TypeName(m.Groups["type"].Value), StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Sum(m => Number(m.Groups["bytes"].Value) * Number(m.Groups["count"].Value)), StringComparer.Ordinal);
-            return new HeapReading(Number(live.Groups["bytes"].Value), (long?)afterCollection, byType);
+            var rows = TypeLine().Matches(report.Output).GroupBy(m => TypeName(m.Groups["type"].Value), StringComparer.Ordinal).ToList();
+            var byType = rows.ToDictionary(g => g.Key, g => g.Sum(m => Number(m.Groups["bytes"].Value) * Number(m.Groups["count"].Value)), StringComparer.Ordinal);
+            var countByType = rows.ToDictionary(g => g.Key, g => g.Sum(m => Number(m.Groups["count"].Value)), StringComparer.Ordinal);
+            return new HeapReading(Number(live.Groups["bytes"].Value), (long?)afterCollection, byType, countByType);
         }
         finally
         {
@@ -174,8 +174,11 @@ public sealed partial class BenchmarkCluster : IAsyncDisposable
 /// Live managed objects after a full collection (gcdump: in all and by type) and the runtime's heap size after that
 /// collection.
 /// </summary>
-public sealed record HeapReading(long LiveBytes, long? HeapSizeAfterCollection, IReadOnlyDictionary<string, long> BytesByType)
+public sealed record HeapReading(long LiveBytes, long? HeapSizeAfterCollection, IReadOnlyDictionary<string, long> BytesByType, IReadOnlyDictionary<string, long> CountByType)
 {
+    /// <summary>How many more objects of this type than in <paramref name="baseline"/>.</summary>
+    public long CountGrowthSince(HeapReading baseline, string type) => CountByType.GetValueOrDefault(type) - baseline.CountByType.GetValueOrDefault(type);
+
     /// <summary>The types that grew most from <paramref name="baseline"/> to this reading.</summary>
     public IEnumerable<(string Type, long Bytes)> GrowthSince(HeapReading baseline, int count) =>
         BytesByType.Select(t => (t.Key, t.Value - baseline.BytesByType.GetValueOrDefault(t.Key)))

@@ -1,31 +1,31 @@
 using System.Globalization;
-using Microsoft.Playwright;
-using Qtsp.E2E.Infrastructure;
+using Qtsp.E2E.Benchmarks.Protocol;
 using Shouldly;
 using Xunit.Abstractions;
 
 namespace Qtsp.E2E.Benchmarks;
 
 /// <summary>
-/// What an idle Blazor circuit costs one portal instance in managed memory: 25, 50 and 100 signed-in representatives
-/// (Chromium profiles of their own) each with My token open (the demo device shown through the agent) or the applicant list
-/// open (a page of 2,000 applicants' grid), left idle; the instance's live heap after a full collection (dotnet-gcdump),
-/// less the same with no circuit open (the baseline of the same run), divided by the circuits the instance reports.
-/// Each reading is the median of three. Goal: at most 300 KB per circuit. Run with eng/bench.sh.
+/// What an idle Blazor circuit costs one portal instance in managed memory: 25, 50, 100 and 200 signed-in representatives,
+/// each with My token open (the demo device shown, as the agent reports it) or the applicant list open (a page of the grid
+/// of 20 applicants per representative), left idle; the instance's live heap after a full collection (dotnet-gcdump), less the same with no
+/// circuit open (the baseline of the same run), divided by the circuits the instance reports. Each reading is the median of
+/// three. Goal: at most 300 KB per circuit. The pages are driven over the Blazor protocol (<see cref="ServerCircuit"/>):
+/// the portal holds the same circuit as for a browser's page, and 200 of them leave the machine room to measure.
+/// Run with eng/bench.sh.
 /// </summary>
-[Collection(BrowserTests.Name)]
 [Trait("Category", "Benchmark")]
-public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHelper output)
+public sealed class CircuitMemoryBenchmark(ITestOutputHelper output)
 {
-    /// <summary>How many pages are open at each reading (QTSP_BENCH_CIRCUITS, default 25,50,100).</summary>
-    private static readonly int[] Steps = [.. (Environment.GetEnvironmentVariable("QTSP_BENCH_CIRCUITS") ?? "25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
+    /// <summary>How many pages are open at each reading (QTSP_BENCH_CIRCUITS, default 25,50,100,200).</summary>
+    private static readonly int[] Steps = [.. (Environment.GetEnvironmentVariable("QTSP_BENCH_CIRCUITS") ?? "25,50,100,200").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))];
     /// <summary>The pages measured (QTSP_BENCH_PAGES: names separated by commas, default both).</summary>
     private static readonly PageUnderTest[] Pages =
     [
         .. new PageUnderTest[]
         {
-            new("My token", "/token", "[data-testid=device]"),
-            new("Applicants", "/applicants", "[data-testid=applicant-link]"),
+            new("My token", "/token", "device"),
+            new("Applicants", "/applicants", "applicant-link"),
         }.Where(p => Environment.GetEnvironmentVariable("QTSP_BENCH_PAGES") is not { Length: > 0 } only
             || only.Split(',').Contains(p.Name, StringComparer.OrdinalIgnoreCase)),
     ];
@@ -47,23 +47,36 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
 
     private async Task MeasureAsync(BenchmarkCluster cluster)
     {
-        var signedIn = await cluster.EnrolAsync(browser.Browser);
+        await using var agent = await SimulatedAgent.ConnectAsync(cluster.Product.AgentUrl, cluster.Product.PortalUrl);
+        var signedIn = await SignInAsync(cluster);
+        try
+        {
+            await MeasureAsync(cluster, agent, signedIn);
+        }
+        finally
+        {
+            signedIn.ForEach(session => session.Dispose());
+        }
+    }
+
+    private async Task MeasureAsync(BenchmarkCluster cluster, SimulatedAgent agent, List<PortalHttpSession> signedIn)
+    {
         var rows = new List<string>();
 
         // Every page once before the baseline: what the first visit loads for good (compiled queries, component types,
         // localised texts) is not a circuit's cost.
-        var warm = await OpenAsync(cluster, signedIn.Take(2).SelectMany(state => Pages.Select(page => (state, page))).ToList());
+        var warm = await OpenAsync(agent, signedIn.Take(2).SelectMany(session => Pages.Select(page => (session, page))).ToList());
         await CloseAsync(cluster, warm);
 
         foreach (var pageUnderTest in Pages)
         {
             var baseline = await MedianHeapAsync(cluster);
             output.WriteLine(FormattableString.Invariant($"{pageUnderTest.Name}: baseline (no circuit) {baseline.LiveBytes / 1024.0:0} KB live, runtime heap after collection {baseline.HeapSizeAfterCollection / 1024.0:0} KB"));
-            var open = new List<IBrowserContext>();
+            var open = new List<ServerCircuit>();
             HeapReading? last = null;
             foreach (var step in Steps)
             {
-                open.AddRange(await OpenAsync(cluster, signedIn.Skip(open.Count).Take(step - open.Count).Select(state => (state, pageUnderTest)).ToList()));
+                open.AddRange(await OpenAsync(agent, signedIn.Skip(open.Count).Take(step - open.Count).Select(session => (session, pageUnderTest)).ToList()));
                 await Task.Delay(TimeSpan.FromSeconds(5)); // idle: the page's first renders and agent reading are over
                 var circuits = await ActiveCircuitsAsync(cluster);
                 circuits.ShouldBe(step, "every page holds one circuit");
@@ -76,6 +89,8 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
                 rows.Add(FormattableString.Invariant($"{pageUnderTest.Name.Replace(' ', '_')}\t{circuits}\t{heap.LiveBytes}\t{baseline.LiveBytes}\t{perCircuit:0.0}"));
             }
 
+            output.WriteLine(FormattableString.Invariant(
+                $"  components per circuit: {ComponentStates(last!).Sum(type => last!.CountGrowthSince(baseline, type)) / (double)open.Count:0.0}"));
             output.WriteLine($"  what grew most from the baseline to {open.Count} circuits (KB per circuit, by type):");
             foreach (var (type, bytes) in last!.GrowthSince(baseline, 25))
             {
@@ -93,51 +108,54 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
         }
     }
 
-    private async Task<List<IBrowserContext>> OpenAsync(BenchmarkCluster cluster, List<(string State, PageUnderTest Page)> pages)
+    /// <summary>Every benchmark representative signs in once over HTTP (the first time enrolling an authenticator), a few at a time.</summary>
+    private static async Task<List<PortalHttpSession>> SignInAsync(BenchmarkCluster cluster)
     {
-        var contexts = new IBrowserContext[pages.Count];
-        // Two at a time: every My token page opens a WebSocket to the one agent all these profiles share (a person has an
-        // agent of their own), and Chromium opens the handshakes to one address one after another.
-        using var gate = new SemaphoreSlim(2);
-        await Task.WhenAll(pages.Select(async (item, i) =>
+        var sessions = cluster.Users.Select(_ => new PortalHttpSession(new Uri(cluster.Product.PortalUrl + "/"))).ToList();
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(cluster.Users.Select(async (user, i) =>
         {
             await gate.WaitAsync();
             try
             {
-                var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { StorageState = item.State, Locale = "cs-CZ" });
-                contexts[i] = context;
-                var page = await context.NewPageAsync();
-                page.SetDefaultTimeout(60_000); // two cores starting Chromium pages and their circuits at once
-                await page.GotoAsync(cluster.Product.PortalUrl + item.Page.Path);
-                await page.Locator("main[data-interactive=true]").WaitForAsync();
-                try
-                {
-                    await page.Locator(item.Page.ShownWhenReady).First.WaitForAsync();
-                }
-                catch (TimeoutException)
-                {
-                    throw new TimeoutException($"{item.Page.Name} did not show {item.Page.ShownWhenReady}; the page said:\n{await page.Locator("main").InnerTextAsync()}");
-                }
+                await sessions[i].SignInAsync(user, "/");
             }
             finally
             {
                 gate.Release();
             }
         }));
-        return [.. contexts];
+        return sessions;
     }
 
-    /// <summary>Leaves the pages (blazor.web.js tells the portal the circuit is over), closes the profiles, waits for no circuit.</summary>
-    private static async Task CloseAsync(BenchmarkCluster cluster, List<IBrowserContext> contexts)
+    /// <summary>Opens each page (a new circuit of that person's), a few at a time, and waits until it shows what it is for.</summary>
+    private static async Task<List<ServerCircuit>> OpenAsync(SimulatedAgent agent, List<(PortalHttpSession Session, PageUnderTest Page)> pages)
     {
-        foreach (var context in contexts)
+        var circuits = new ServerCircuit[pages.Count];
+        using var gate = new SemaphoreSlim(4);
+        await Task.WhenAll(pages.Select(async (item, i) =>
         {
-            foreach (var page in context.Pages)
+            await gate.WaitAsync();
+            try
             {
-                await page.GotoAsync("about:blank");
+                var (url, html) = await item.Session.GetAsync(item.Page.Path.TrimStart('/'));
+                circuits[i] = await ServerCircuit.StartAsync(item.Session, url, html, agent,
+                    batch => batch.Elements.Any(e => e.TestId == item.Page.ShownWhenReady), TimeSpan.FromSeconds(60));
             }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return [.. circuits];
+    }
 
-            await context.CloseAsync();
+    /// <summary>Leaves the pages (the portal is told each circuit is over, as blazor.web.js does), waits for no circuit.</summary>
+    private static async Task CloseAsync(BenchmarkCluster cluster, List<ServerCircuit> circuits)
+    {
+        foreach (var circuit in circuits)
+        {
+            await circuit.CloseAsync();
         }
 
         var until = DateTime.UtcNow.AddMinutes(4);
@@ -162,6 +180,10 @@ public sealed class CircuitMemoryBenchmark(BrowserFixture browser, ITestOutputHe
         var median = readings.OrderBy(r => r.LiveBytes).ElementAt(1);
         return median with { HeapSizeAfterCollection = readings.Select(r => r.HeapSizeAfterCollection).Order().ElementAt(1) };
     }
+
+    /// <summary>The renderer's per-component bookkeeping types (one object per live component).</summary>
+    private static IEnumerable<string> ComponentStates(HeapReading reading) =>
+        reading.CountByType.Keys.Where(t => t.StartsWith("Microsoft.AspNetCore.Components.", StringComparison.Ordinal) && t.EndsWith("ComponentState", StringComparison.Ordinal));
 
     private sealed record PageUnderTest(string Name, string Path, string ShownWhenReady);
 }

@@ -235,7 +235,8 @@ public sealed partial class LoadBenchmark(BrowserFixture browser, ITestOutputHel
                 samples.Add(new Sample(kind, (await step()).TotalMilliseconds));
                 return true;
             }
-            catch (Exception e) when (e is PlaywrightException or TimeoutException or InvalidOperationException or HttpRequestException)
+            catch (Exception e) when (e is PlaywrightException or TimeoutException or InvalidOperationException or HttpRequestException or TaskCanceledException
+                or System.Net.WebSockets.WebSocketException or IOException or Microsoft.AspNetCore.SignalR.HubException)
             {
                 errors.Add($"{kind}: {e.Message.Split('\n')[0]}");
                 return false;
@@ -356,7 +357,7 @@ public sealed partial class LoadBenchmark(BrowserFixture browser, ITestOutputHel
                     throw new InvalidOperationException($"Signed in, the portal showed {url} instead of the applicants.");
                 }
 
-                _circuit = await ServerCircuit.StartAsync(_http.Portal, url, html, _http.CookieHeader, agent, Shows("applicant-link"), Timeout);
+                _circuit = await ServerCircuit.StartAsync(_http, url, html, agent, Shows("applicant-link"), Timeout);
                 return submitted.Elapsed;
             });
         }
@@ -395,9 +396,16 @@ public sealed partial class LoadBenchmark(BrowserFixture browser, ITestOutputHel
 
         public override async ValueTask DisposeAsync()
         {
-            if (_circuit is not null)
+            try
             {
-                await _circuit.DisposeAsync();
+                if (_circuit is not null)
+                {
+                    await _circuit.CloseAsync();
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The instance is gone or refused the goodbye: it ends the circuit itself when its retention period is over.
             }
 
             _http.Dispose();

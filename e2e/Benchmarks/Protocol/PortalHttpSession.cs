@@ -38,6 +38,22 @@ public sealed partial class PortalHttpSession : IDisposable
         return (response.RequestMessage!.RequestUri!, await response.Content.ReadAsStringAsync().ConfigureAwait(false));
     }
 
+    /// <summary>Signs in (password, then the authenticator's code, enrolling one the first time); returns the page it lands on.</summary>
+    public async Task<(Uri Url, string Html)> SignInAsync(DemoAccount account, string returnPath)
+    {
+        var (url, html) = await OpenSignInAsync(returnPath).ConfigureAwait(false);
+        var twoFactor = await SubmitPasswordAsync(url, html, account).ConfigureAwait(false);
+        var code = await Qtsp.TestSupport.Totp.UnusedCodeAsync(AuthenticatorKey(twoFactor.Url, twoFactor.Html, account)).ConfigureAwait(false);
+        return await SubmitCodeAsync(twoFactor.Url, twoFactor.Html, code).ConfigureAwait(false);
+    }
+
+    /// <summary>Posts to the portal as the page's script would (fetch or a beacon, with this person's cookies).</summary>
+    public async Task PostAsync(string path, HttpContent content)
+    {
+        using var response = await _http.PostAsync(new Uri(Portal, path), content).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>The sign-in page, to come back to <paramref name="returnPath"/> once signed in.</summary>
     public Task<(Uri Url, string Html)> OpenSignInAsync(string returnPath) => GetAsync($"account/login?returnUrl={Uri.EscapeDataString(returnPath)}");
 

@@ -24,7 +24,7 @@ namespace Qtsp.E2E.Benchmarks.Protocol;
 public sealed partial class ServerCircuit : IAsyncDisposable
 {
     private readonly HubConnection _connection;
-    private readonly Uri _portal;
+    private readonly PortalHttpSession _session;
     private readonly SimulatedAgent _agent;
     private readonly Lock _gate = new();
     private readonly List<Wait> _waits = [];
@@ -36,10 +36,12 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     private long _rendererInterop;
     private long _nextCall;
 
-    private ServerCircuit(HubConnection connection, Uri portal, SimulatedAgent agent)
+    private string? _circuitId;
+
+    private ServerCircuit(HubConnection connection, PortalHttpSession session, SimulatedAgent agent)
     {
         _connection = connection;
-        _portal = portal;
+        _session = session;
         _agent = agent;
     }
 
@@ -53,9 +55,11 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     /// Starts the circuit of a page already loaded over HTTP (<paramref name="html"/>, from <paramref name="pageUrl"/>) and
     /// waits until a render batch satisfies <paramref name="shown"/>.
     /// </summary>
-    public static async Task<ServerCircuit> StartAsync(Uri portal, Uri pageUrl, string html, string cookieHeader, SimulatedAgent agent,
+    public static async Task<ServerCircuit> StartAsync(PortalHttpSession session, Uri pageUrl, string html, SimulatedAgent agent,
         Func<RenderBatchView, bool> shown, TimeSpan timeout)
     {
+        var portal = session.Portal;
+        var cookieHeader = session.CookieHeader;
         var builder = new HubConnectionBuilder().WithUrl(new Uri(portal, "_blazor"), options =>
         {
             options.Transports = HttpTransportType.WebSockets;
@@ -64,7 +68,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
             options.Headers["Origin"] = portal.GetLeftPart(UriPartial.Authority);
         });
         builder.Services.AddSingleton<IHubProtocol>(new BlazorPack());
-        var circuit = new ServerCircuit(builder.Build(), portal, agent);
+        var circuit = new ServerCircuit(builder.Build(), session, agent);
         circuit.Listen();
 
         var markers = ComponentMarker().Matches(html).Select(m => m.Groups["json"].Value).ToList();
@@ -82,7 +86,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
             await circuit._connection.StartAsync().ConfigureAwait(false);
             await circuit.ActAndWaitAsync(async () =>
             {
-                var id = await circuit._connection.InvokeAsync<string?>("StartCircuit", portal.AbsoluteUri, pageUrl.AbsoluteUri, "[]", state).ConfigureAwait(false)
+                circuit._circuitId = await circuit._connection.InvokeAsync<string?>("StartCircuit", portal.AbsoluteUri, pageUrl.AbsoluteUri, "[]", state).ConfigureAwait(false)
                     ?? throw new InvalidOperationException("The portal did not start a circuit.");
                 await circuit._connection.SendAsync("UpdateRootComponents", JsonSerializer.Serialize(new { batchId = 1, operations }), state).ConfigureAwait(false);
             }, shown, timeout).ConfigureAwait(false);
@@ -104,7 +108,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
             _texts.Clear();
         }
 
-        return ActAndWaitAsync(() => _connection.SendAsync("OnLocationChanged", new Uri(_portal, relativeUrl).AbsoluteUri, null, true), shown, timeout);
+        return ActAndWaitAsync(() => _connection.SendAsync("OnLocationChanged", new Uri(_session.Portal, relativeUrl).AbsoluteUri, null, true), shown, timeout);
     }
 
     /// <summary>Types <paramref name="value"/> into the field with this test id (input, then change, as a browser reports typing and leaving it).</summary>
@@ -152,6 +156,18 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         {
             return [.. _texts];
         }
+    }
+
+    /// <summary>Leaves the page as a browser does: tells the portal the circuit is over (blazor.web.js' beacon), then hangs up.</summary>
+    public async Task CloseAsync()
+    {
+        if (_circuitId is { } id)
+        {
+            using var form = new MultipartFormDataContent { { new StringContent(id), "circuitId" } };
+            await _session.PostAsync("_blazor/disconnect", form).ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync() => await _connection.DisposeAsync().ConfigureAwait(false);
