@@ -46,6 +46,63 @@ public sealed class AgentLinkTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task AgentAddressThatAcceptsAndNeverAnswersIsGivenUpOnAndTriedAgain()
+    {
+        await using var product = await ProductUnderTest.StartWithDemoDeviceAsync();
+        await product.StopAgentAsync();
+        // Something at the agent's address that takes the connection and then says nothing (a hung agent, a proxy): the
+        // page's first attempt waits on it. The connections it took stay open, silent, to the end of the test.
+        var address = new Uri(product.AgentUrl);
+        var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Parse(address.Host), address.Port);
+        silent.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        silent.Start();
+        var held = new System.Collections.Concurrent.ConcurrentBag<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    held.Add(await silent.AcceptSocketAsync());
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // The listener stopped.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The listener stopped.
+            }
+        });
+
+        try
+        {
+            var page = new TokenPage(await browser.NewPageAsync());
+            await page.OpenAsync(product);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            held.Count.ShouldBeGreaterThan(0, "the page tried the silent address");
+            await page.WaitForStateAsync("connecting");
+
+            // The real agent takes the address over; the page must find it without a reload, which it cannot while it
+            // still waits for the silent connection's answer.
+            silent.Stop();
+            await accepting;
+            await product.StartAgentAgainAsync();
+            await page.WaitForStateAsync("connected", timeoutMs: 20_000);
+            await Assertions.Expect(page.Devices).ToHaveCountAsync(1);
+        }
+        finally
+        {
+            silent.Stop();
+            foreach (var socket in held)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task AgentThatRefusesThisPortalsOriginIsExplained()
     {
         await using var product = await ProductUnderTest.StartWithDemoDeviceAsync(allowedOrigins: _ => ["https://portal.other-ca.example"]);
