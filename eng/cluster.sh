@@ -151,9 +151,11 @@ printf '%s\n' "${portal_pids[@]}" > "$data/portal.pids"
 
 # --- HAProxy --------------------------------------------------------------------------------------------------------
 # Sticky by a cookie HAProxy inserts (SERVERID, only on responses that had none, never cached); a dead instance is
-# marked down by the health checks within ~2 s and its users' requests go to another one (redispatch). WebSockets
-# (the Blazor circuits) pass as tunnels with a long idle timeout. An instance is in while /health/ready says its
-# database, the CA's token and mail are reachable.
+# marked down by the health checks within ~3 s (a refused check every 2 s, then every 0.5 s until three in a row) and its
+# users' requests go to another one (redispatch). A busy instance is not a dead one: its check may take up to 5 s (under
+# full load the readiness answer waited over 2 s, and taking the instance out then cut all its users' circuits and
+# pushed them onto the others). WebSockets (the Blazor circuits) pass as tunnels with a long idle timeout. An instance
+# is in while /health/ready says its database, the CA's token and mail are reachable.
 {
   cat <<CONFIG
 global
@@ -169,7 +171,7 @@ defaults
     timeout server 60s
     timeout tunnel 1h
     timeout http-keep-alive 10s
-    timeout check 2s
+    timeout check 5s
 
 frontend portal
     bind $cluster_host:$cluster_port
@@ -183,7 +185,7 @@ backend portals
     option httpchk
     http-check send meth GET uri /health/ready ver HTTP/1.1 hdr Host $cluster_host
     http-check expect status 200
-    default-server check inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server check inter 2s fastinter 500ms fall 3 rise 2 on-marked-down shutdown-sessions
 CONFIG
   for i in $(seq 1 "$size"); do
     echo "    server portal-$i 127.0.0.1:${ports[$i - 1]} cookie portal-$i"
