@@ -100,6 +100,7 @@ public sealed class CircuitMemoryBenchmark(ITestOutputHelper output)
             await CloseAsync(cluster, open);
         }
 
+        output.WriteLine("Agent calls of the simulated pages: " + string.Join(", ", agent.Calls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} ×{c.Value}")));
         var folder = Environment.GetEnvironmentVariable("QTSP_BENCH_OUT");
         if (!string.IsNullOrEmpty(folder))
         {

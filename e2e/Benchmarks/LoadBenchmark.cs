@@ -88,6 +88,11 @@ public sealed partial class LoadBenchmark(BrowserFixture browser, ITestOutputHel
             output.WriteLine("JavaScript calls the simulated pages answered with nothing: " + string.Join(", ", ServerCircuit.UnansweredCalls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} ×{c.Value}")));
         }
 
+        if (agent is not null)
+        {
+            output.WriteLine("Agent calls of the simulated pages: " + string.Join(", ", agent.Calls.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} ×{c.Value}")));
+        }
+
         await WriteTableAsync(results, driver == Driver.Chromium ? "load.tsv" : "load-protocol.tsv");
     }
 

@@ -214,8 +214,12 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     private void Listen()
     {
         _connection.On<long, byte[]>("JS.RenderBatch", OnRenderBatchAsync);
-        _connection.On("JS.BeginInvokeJS", [typeof(long), typeof(string), typeof(string), typeof(int), typeof(long), typeof(int)],
-            args => OnBeginInvokeJSAsync((long)args[0]!, (string)args[1]!, (string)args[2]!, (int)args[3]!, (long)args[4]!));
+        // Answered on the side, as a browser does: a call that waits (on the agent) must not hold up the render batches.
+        _connection.On("JS.BeginInvokeJS", [typeof(long), typeof(string), typeof(string), typeof(int), typeof(long), typeof(int)], args =>
+        {
+            _ = Task.Run(() => OnBeginInvokeJSAsync((long)args[0]!, (string)args[1]!, (string)args[2]!, (int)args[3]!, (long)args[4]!));
+            return Task.CompletedTask;
+        });
         _connection.On<string, bool, string>("JS.EndInvokeDotNet", (_, succeeded, result) =>
         {
             if (!succeeded)
