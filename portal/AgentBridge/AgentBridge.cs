@@ -42,7 +42,14 @@ public sealed partial class AgentBridge(
             return;
         }
 
-        if (!policy.LinkAllowed)
+        _circuit = SynchronizationContext.Current;
+        var decision = await policy.DecideAsync();
+        if (_module is not null || _self is not null)
+        {
+            return; // started meanwhile by another component of the page
+        }
+
+        if (!decision.Allowed)
         {
             State = AgentConnectionState.Disabled;
             Changed?.Invoke();
@@ -50,8 +57,7 @@ public sealed partial class AgentBridge(
         }
 
         _self = DotNetObjectReference.Create(this);
-        _circuit = SynchronizationContext.Current;
-        if (policy.SignedInAccount is { } account)
+        if (decision.Account is { } account)
         {
             _registration = links.Register(account, this);
         }

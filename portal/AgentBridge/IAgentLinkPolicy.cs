@@ -6,17 +6,19 @@ namespace Qtsp.Portal.AgentBridge;
 /// </summary>
 public interface IAgentLinkPolicy
 {
-    /// <summary>True when the page may connect to the agent.</summary>
-    bool LinkAllowed { get; }
-
-    /// <summary>The signed-in account whose sign-in the link follows (<see cref="AgentLinks"/>); null when no one is signed in.</summary>
-    string? SignedInAccount { get; }
+    /// <summary>
+    /// Whether the page may connect to the agent, and the signed-in account whose sign-in the link follows
+    /// (<see cref="AgentLinks"/>). Asked asynchronously: it may need the database, and the circuit's thread must not wait on it.
+    /// </summary>
+    Task<AgentLinkDecision> DecideAsync();
 }
+
+/// <param name="Allowed">True when the page may connect to the agent.</param>
+/// <param name="Account">The account whose sign-in the link follows; null when no one is signed in.</param>
+public sealed record AgentLinkDecision(bool Allowed, string? Account);
 
 /// <summary>The default: every signed-in user's own page may reach their own agent.</summary>
 public sealed class AllowAgentLink : IAgentLinkPolicy
 {
-    public bool LinkAllowed => true;
-
-    public string? SignedInAccount => null;
+    public Task<AgentLinkDecision> DecideAsync() => Task.FromResult(new AgentLinkDecision(true, null));
 }

@@ -211,24 +211,21 @@ public sealed record CustomerAccount(
 /// <summary>While a support session is open, the page in the staff member's browser must not reach an agent (the device is at the customer's PC).</summary>
 public sealed class SupportSessionAgentLinkPolicy(CurrentActor current) : AgentBridge.IAgentLinkPolicy
 {
-    /// <summary>The account signed in at this browser: the staff member's own in a support session.</summary>
-    public string? SignedInAccount => current.LastResolved is { } actor ? actor.Support?.StaffUserId ?? actor.UserId : null;
-
-    public bool LinkAllowed
+    public async Task<AgentBridge.AgentLinkDecision> DecideAsync()
     {
-        get
+        // The layout usually has the actor already; a page that starts the bridge before the layout's lookup ended asks
+        // the database itself. When in doubt (the database is unreachable), the link stays off.
+        Actor? actor;
+        try
         {
-            // The layout resolves the actor before any page starts the bridge; the synchronous fallback only covers a page
-            // rendered without the layout. When in doubt (the database is unreachable), the link stays off.
-            try
-            {
-                var actor = current.LastResolved ?? current.GetAsync().ConfigureAwait(false).GetAwaiter().GetResult();
-                return actor is not null && actor.Support is null;
-            }
-            catch (Infrastructure.PortalException)
-            {
-                return false;
-            }
+            actor = current.LastResolved ?? await current.GetAsync().ConfigureAwait(false);
         }
+        catch (Infrastructure.PortalException)
+        {
+            return new(false, null);
+        }
+
+        // The link follows the sign-in of this browser: the staff member's own in a support session.
+        return new(actor is not null && actor.Support is null, actor is null ? null : actor.Support?.StaffUserId ?? actor.UserId);
     }
 }

@@ -64,9 +64,7 @@ public sealed partial class AgentBridgeTests : BunitContext
 
     private sealed class SignedIn(string account) : IAgentLinkPolicy
     {
-        public bool LinkAllowed => true;
-
-        public string? SignedInAccount => account;
+        public Task<AgentLinkDecision> DecideAsync() => Task.FromResult(new AgentLinkDecision(true, account));
     }
 
     [Fact]
@@ -83,9 +81,7 @@ public sealed partial class AgentBridgeTests : BunitContext
 
     private sealed class NoAgentLink : IAgentLinkPolicy
     {
-        public bool LinkAllowed => false;
-
-        public string? SignedInAccount => null;
+        public Task<AgentLinkDecision> DecideAsync() => Task.FromResult(new AgentLinkDecision(false, null));
     }
 
     [Fact]

@@ -149,22 +149,23 @@ public sealed class SupportSessionTests : IAsyncLifetime
         var scene = await SceneAsync();
         await using (var staffAlone = await _data.AsAsync(scene.Staff))
         {
-            staffAlone.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeTrue();
+            (await staffAlone.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().DecideAsync()).Allowed.ShouldBeTrue();
         }
 
         await StartAsync(scene);
 
         await using (var inSession = await _data.AsAsync(scene.Staff))
         {
-            inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeFalse();
-            inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().SignedInAccount.ShouldBe(scene.Staff.UserId, "the link follows the staff member's own sign-in");
+            var decision = await inSession.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().DecideAsync();
+            decision.Allowed.ShouldBeFalse();
+            decision.Account.ShouldBe(scene.Staff.UserId, "the link follows the staff member's own sign-in");
             var bridge = inSession.ServiceProvider.GetRequiredService<global::Qtsp.Portal.AgentBridge.AgentBridge>();
             await bridge.StartAsync();
             bridge.State.ShouldBe(AgentConnectionState.Disabled);
         }
 
         await using var customer = await _data.AsAsync(scene.Customer);
-        customer.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().LinkAllowed.ShouldBeTrue();
+        (await customer.ServiceProvider.GetRequiredService<IAgentLinkPolicy>().DecideAsync()).Allowed.ShouldBeTrue();
     }
 
     [Fact]
