@@ -32,6 +32,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     private readonly Dictionary<long, string> _jsObjects = [];
     private readonly List<RenderedElement> _inserted = [];
     private readonly List<string> _texts = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
     private long _nextJsObject = 1;
     private long _rendererInterop;
     private long _nextCall;
@@ -193,6 +194,10 @@ public sealed partial class ServerCircuit : IAsyncDisposable
             await act().ConfigureAwait(false);
             await wait.Done.Task.WaitAsync(timeout).ConfigureAwait(false);
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The page did not show what was awaited within {timeout.TotalSeconds:0} s; what happened last: {string.Join(" | ", _log.TakeLast(25))}");
+        }
         finally
         {
             lock (_gate)
@@ -208,8 +213,21 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         return InvokeDotNetAsync(_rendererInterop, "DispatchEventAsync", JsonSerializer.Serialize(new[] { descriptor, eventArgs }));
     }
 
-    private Task InvokeDotNetAsync(long dotNetObject, string method, string argsJson) =>
-        _connection.SendAsync("BeginInvokeDotNetFromJS", Interlocked.Increment(ref _nextCall).ToString(CultureInfo.InvariantCulture), null, method, dotNetObject, argsJson);
+    private readonly System.Diagnostics.Stopwatch _age = System.Diagnostics.Stopwatch.StartNew();
+
+    private void Log(string what)
+    {
+        _log.Enqueue($"{_age.ElapsedMilliseconds} ms {what}");
+        while (_log.Count > 50 && _log.TryDequeue(out _))
+        {
+        }
+    }
+
+    private Task InvokeDotNetAsync(long dotNetObject, string method, string argsJson)
+    {
+        Log($"dotnet {method}");
+        return _connection.SendAsync("BeginInvokeDotNetFromJS", Interlocked.Increment(ref _nextCall).ToString(CultureInfo.InvariantCulture), null, method, dotNetObject, argsJson);
+    }
 
     private void Listen()
     {
@@ -217,7 +235,17 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         // Answered on the side, as a browser does: a call that waits (on the agent) must not hold up the render batches.
         _connection.On("JS.BeginInvokeJS", [typeof(long), typeof(string), typeof(string), typeof(int), typeof(long), typeof(int)], args =>
         {
-            _ = Task.Run(() => OnBeginInvokeJSAsync((long)args[0]!, (string)args[1]!, (string)args[2]!, (int)args[3]!, (long)args[4]!));
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await OnBeginInvokeJSAsync((long)args[0]!, (string)args[1]!, (string)args[2]!, (int)args[3]!, (long)args[4]!);
+                }
+                catch (Exception e)
+                {
+                    Log($"js call {args[1]} failed: {e.GetType().Name} {e.Message}");
+                }
+            });
             return Task.CompletedTask;
         });
         _connection.On<string, bool, string>("JS.EndInvokeDotNet", (_, succeeded, result) =>
@@ -230,6 +258,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         _connection.On<string>("JS.Error", error =>
         {
             Error = error;
+            Log("error " + error);
             FailWaits(new InvalidOperationException("The portal reported an error: " + error));
         });
         _connection.Closed += error =>
@@ -245,6 +274,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         try
         {
             var batch = RenderBatchView.Read(data);
+            Log($"batch {batchId}: {batch.Elements.Count} elements [{string.Join(",", batch.Elements.Select(e => e.TestId).OfType<string>().Distinct())}]");
             lock (_gate)
             {
                 foreach (var element in batch.Elements)
@@ -288,6 +318,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
             module = _jsObjects.GetValueOrDefault(target);
         }
 
+        Log($"js {module} {identifier}");
         using var args = JsonDocument.Parse(argsJson);
         if (resultType == 1)
         {
@@ -323,6 +354,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         if (asyncHandle != 0)
         {
             await _connection.SendAsync("EndInvokeJSFromDotNet", asyncHandle, true, $"[{asyncHandle},true,{result}]").ConfigureAwait(false);
+            Log($"js {identifier} answered ({asyncHandle})");
         }
     }
 
