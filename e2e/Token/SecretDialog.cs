@@ -27,8 +27,19 @@ public sealed class SecretDialog(IPage page)
     public async Task SubmitAndCloseAsync(params (string Field, string Value)[] values)
     {
         await FillAsync(values);
+        // This dialog must go; the operation's next one (e.g. installing the certificate after the key) may take its place
+        // at once, so "no dialog on the page" is not the sign.
+        await Root.EvaluateAsync("dialog => dialog.dataset.submitted = 'true'");
         await SubmitAsync();
-        await Assertions.Expect(Root).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-testid=secret-dialog][data-submitted=true]")).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 30_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            // Say where it stopped: the dialog's progress or error line.
+            throw new PlaywrightException($"The dialog stayed open; it said: {await Root.InnerTextAsync(new LocatorInnerTextOptions { Timeout = 2_000 })}", e);
+        }
     }
 
     /// <summary>A MudBlazor snackbar saying <paramref name="text"/>: what the page tells the user after an operation.</summary>
