@@ -32,7 +32,7 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     private readonly Dictionary<long, string> _jsObjects = [];
     private readonly List<RenderedElement> _inserted = [];
     private readonly List<string> _texts = [];
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+    private readonly ConcurrentQueue<string> _log = new();
     private long _nextJsObject = 1;
     private long _rendererInterop;
     private long _nextCall;
@@ -48,9 +48,6 @@ public sealed partial class ServerCircuit : IAsyncDisposable
 
     /// <summary>JavaScript calls nobody answered specifically (identifier → count), for the benchmark's report.</summary>
     public static ConcurrentDictionary<string, int> UnansweredCalls { get; } = new(StringComparer.Ordinal);
-
-    /// <summary>What the portal said went wrong (JS.Error), if anything.</summary>
-    public string? Error { get; private set; }
 
     /// <summary>
     /// Starts the circuit of a page already loaded over HTTP (<paramref name="html"/>, from <paramref name="pageUrl"/>) and
@@ -257,7 +254,6 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         });
         _connection.On<string>("JS.Error", error =>
         {
-            Error = error;
             Log("error " + error);
             FailWaits(new InvalidOperationException("The portal reported an error: " + error));
         });
