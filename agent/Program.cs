@@ -14,18 +14,26 @@ catch (InvalidOperationException e)
 
 await using (app.ConfigureAwait(false))
 {
+    // The port is the session's lock. Asked first, so that a second start starts nothing (no tray icon, no device
+    // polling) and logs no error; the bind below still decides when two starts race.
+    var url = AgentHost.ConfiguredUrl(app);
+    if (await SingleInstance.ProbeAsync(url).ConfigureAwait(false) == PortOwner.Agent)
+    {
+        return await HandOverAsync(url).ConfigureAwait(false);
+    }
+
     try
     {
         await app.StartAsync().ConfigureAwait(false);
     }
     catch (Exception e) when (SingleInstance.IsAddressInUse(e))
     {
-        // The port is the session's lock: the agent already running keeps it, anything else is reported as such.
-        var url = AgentHost.ConfiguredUrl(app);
+        // The services that started before Kestrel's bind failed are stopped, not just disposed: a background service
+        // cancelled by disposal counts as failed, and under Wine the runtime then dies in its finalizers.
+        await app.StopAsync().ConfigureAwait(false);
         if (await SingleInstance.ProbeAsync(url).ConfigureAwait(false) == PortOwner.Agent)
         {
-            await Console.Out.WriteLineAsync($"The token agent is already running at {url}; this start leaves it to that one.").ConfigureAwait(false);
-            return 0;
+            return await HandOverAsync(url).ConfigureAwait(false);
         }
 
         await Console.Error.WriteLineAsync(
@@ -40,4 +48,10 @@ await using (app.ConfigureAwait(false))
 
     await app.WaitForShutdownAsync().ConfigureAwait(false);
     return Environment.ExitCode;
+}
+
+static async Task<int> HandOverAsync(string url)
+{
+    await Console.Out.WriteLineAsync($"The token agent is already running at {url}; this start leaves it to that one.").ConfigureAwait(false);
+    return 0;
 }

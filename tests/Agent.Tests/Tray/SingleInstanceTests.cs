@@ -19,20 +19,27 @@ public sealed class SingleInstanceTests
         var second = await ProcessRunner.RunAsync("dotnet", [AgentProcess.AssemblyPath, $"--Agent:Url={url}", "--headless"]);
         second.ExitCode.ShouldBe(0, second.Combined);
         second.Combined.ShouldContain($"The token agent is already running at {url}");
+        second.Combined.ShouldNotContain("fail:", Case.Sensitive, "a handover is not an error: nothing started, nothing failed");
 
         // Something else holding a port: a listener that accepts and answers nothing the agent recognises.
         using var foreign = new TcpListener(IPAddress.Loopback, 0);
         foreign.Start();
         var port = ((IPEndPoint)foreign.LocalEndpoint).Port;
+        using var stop = new CancellationTokenSource();
         _ = Task.Run(async () =>
         {
-            using var client = await foreign.AcceptTcpClientAsync();
-            await client.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8.ToArray());
+            while (!stop.IsCancellationRequested)
+            {
+                using var client = await foreign.AcceptTcpClientAsync(stop.Token);
+                await client.GetStream().WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"u8.ToArray(), stop.Token);
+            }
         });
 
         var third = await ProcessRunner.RunAsync("dotnet", [AgentProcess.AssemblyPath, $"--Agent:Url=http://127.0.0.1:{port}", "--headless"]);
         third.ExitCode.ShouldBe(3, third.Combined);
         third.Combined.ShouldContain($"http://127.0.0.1:{port} is taken by another program, not by the token agent");
+        third.Combined.ShouldNotContain("BackgroundService failed", Case.Sensitive, "what started before the bind failed is stopped, not torn down");
+        await stop.CancelAsync();
     }
 
     [Fact]
