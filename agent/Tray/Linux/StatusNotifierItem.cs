@@ -88,6 +88,7 @@ internal sealed partial class StatusNotifierItem : IAsyncDisposable
             }
 
             presenter.Status.Changed += item.OnChanged;
+            item.AnnounceAll();
             item._watcherSubscription = await item.WatchWatcherAsync().ConfigureAwait(false);
             LogRegistered(logger, item.BusName);
             return item;
@@ -168,6 +169,25 @@ internal sealed partial class StatusNotifierItem : IAsyncDisposable
         {
             LogRegisterFailed(_logger, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Tells hosts to read everything again: a host reads the item's properties when it learns of it, which can be before
+    /// the subscription above, so a change in between (the first device reading, typically) would reach it only with the
+    /// next change.
+    /// </summary>
+    private void AnnounceAll()
+    {
+        var now = _presenter.State;
+        lock (_lock)
+        {
+            _shown = now;
+        }
+
+        Signal("NewStatus", "s", SniStatus(now.Indicator));
+        Signal("NewIcon", "", null);
+        Signal("NewToolTip", "", null);
+        _menu.LayoutChanged();
     }
 
     private void OnChanged()

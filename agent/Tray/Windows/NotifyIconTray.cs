@@ -40,6 +40,7 @@ internal sealed partial class NotifyIconTray : IDisposable
         }
 
         presenter.Status.Changed += tray.OnChanged;
+        tray.OnChanged(); // what changed while the icon was being added
         return tray;
     }
 

@@ -66,16 +66,28 @@ internal sealed class TestStatusNotifierWatcher : IPathMethodHandler, IDisposabl
 {
     private readonly DBusConnection _connection;
     private readonly Channel<string> _registrations = Channel.CreateUnbounded<string>();
+    private readonly TaskCompletionSource _replies = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private TestStatusNotifierWatcher(DBusConnection connection) => _connection = connection;
+    private TestStatusNotifierWatcher(DBusConnection connection, bool holdReplies)
+    {
+        _connection = connection;
+        if (!holdReplies)
+        {
+            _replies.SetResult();
+        }
+    }
 
     public string Path => "/StatusNotifierWatcher";
 
     public bool HandlesChildPaths => false;
 
-    public static async Task<TestStatusNotifierWatcher> StartAsync(SessionBus bus)
+    /// <param name="holdReplies">
+    /// Answer registrations only after <see cref="ReleaseReplies"/>: a slow panel, so that a test can act between the item
+    /// making itself known and the item learning that it is registered.
+    /// </param>
+    public static async Task<TestStatusNotifierWatcher> StartAsync(SessionBus bus, bool holdReplies = false)
     {
-        var watcher = new TestStatusNotifierWatcher(await bus.ConnectAsync());
+        var watcher = new TestStatusNotifierWatcher(await bus.ConnectAsync(), holdReplies);
         watcher._connection.AddMethodHandler(watcher);
         await watcher._connection.RequestNameAsync("org.kde.StatusNotifierWatcher", RequestNameOptions.Default);
         return watcher;
@@ -88,11 +100,15 @@ internal sealed class TestStatusNotifierWatcher : IPathMethodHandler, IDisposabl
         return await _registrations.Reader.ReadAsync(cancellation.Token);
     }
 
-    public ValueTask HandleMethodAsync(MethodContext context)
+    public void ReleaseReplies() => _replies.TrySetResult();
+
+    public async ValueTask HandleMethodAsync(MethodContext context)
     {
         if (context.Request.InterfaceAsString == "org.kde.StatusNotifierWatcher" && context.Request.MemberAsString == "RegisterStatusNotifierItem")
         {
             var service = context.Request.GetBodyReader().ReadString();
+            _registrations.Writer.TryWrite(service);
+            await _replies.Task;
             var writer = context.CreateReplyWriter(null);
             try
             {
@@ -102,15 +118,11 @@ internal sealed class TestStatusNotifierWatcher : IPathMethodHandler, IDisposabl
             {
                 writer.Dispose();
             }
-
-            _registrations.Writer.TryWrite(service);
         }
         else
         {
             context.ReplyUnknownMethodError();
         }
-
-        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => _connection.Dispose();
@@ -183,10 +195,13 @@ internal sealed class TrayItemClient(DBusConnection connection, string service)
             });
     }
 
-    /// <summary>The item's NewStatus signals, as a host hears them.</summary>
+    /// <summary>
+    /// The item's NewStatus signals, as a host hears them. Watched by the item's unique connection name: a rule on the
+    /// well-known name leaves the library to learn its owner after the rule is in place, and a signal sent meanwhile is lost.
+    /// </summary>
     public async Task<IDisposable> WatchNewStatusAsync(System.Threading.Channels.ChannelWriter<string> statuses) =>
         await connection.WatchSignalAsync(
-            service,
+            await OwnerAsync(),
             "/StatusNotifierItem",
             "org.kde.StatusNotifierItem",
             "NewStatus",
@@ -213,14 +228,19 @@ internal sealed class TrayItemClient(DBusConnection connection, string service)
         }));
     }
 
+    private async Task<string> OwnerAsync() =>
+        await connection.CallMethodAsync(
+            Call("/org/freedesktop/DBus", "org.freedesktop.DBus", "GetNameOwner", "s", (ref MessageWriter w) => w.WriteString(service), "org.freedesktop.DBus"),
+            static (Message message, object? _) => message.GetBodyReader().ReadString());
+
     private delegate void Arguments(ref MessageWriter writer);
 
-    private MessageBuffer Call(string path, string @interface, string member, string signature, Arguments arguments)
+    private MessageBuffer Call(string path, string @interface, string member, string signature, Arguments arguments, string? destination = null)
     {
         var writer = connection.GetMessageWriter();
         try
         {
-            writer.WriteMethodCallHeader(service, path, @interface, member, signature, MessageFlags.None);
+            writer.WriteMethodCallHeader(destination ?? service, path, @interface, member, signature, MessageFlags.None);
             arguments(ref writer);
             return writer.CreateMessage();
         }

@@ -81,6 +81,38 @@ public sealed class StatusNotifierTrayTests
     }
 
     [Fact]
+    public async Task A_change_while_the_item_registers_reaches_a_host_that_read_the_item_before()
+    {
+        var directory = RepositoryPaths.NewTemporaryDirectory("agent-tray-register");
+        try
+        {
+            var device = await DemoDevice.CreateAsync(Path.Combine(directory, "device"));
+            await using var bus = await SessionBus.StartAsync();
+            using var watcher = await TestStatusNotifierWatcher.StartAsync(bus, holdReplies: true);
+            await using var agent = await StartAgentAsync(device, bus.Address, language: "en_GB.UTF-8");
+
+            // As a panel does when an item makes itself known: read its state, then follow its signals.
+            var service = await watcher.NextRegistrationAsync(Patience);
+            using var host = await bus.ConnectAsync();
+            var item = new TrayItemClient(host, service);
+            await EventuallyAsync(agent, async () => await item.StatusAsync() == "Active");
+            var statuses = System.Threading.Channels.Channel.CreateUnbounded<string>();
+            using var subscription = await item.WatchNewStatusAsync(statuses.Writer);
+
+            // The device leaves before the agent has heard that its item is registered.
+            device.Unplug();
+            await EventuallyAsync(agent, async () => await item.StatusAsync() == "Passive");
+            watcher.ReleaseReplies();
+
+            (await statuses.Reader.ReadAsync().AsTask().WaitAsync(Patience)).ShouldBe("Passive", "the host must not keep showing a device that left");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Without_a_tray_host_the_agent_runs_headless_and_says_so_once()
     {
         var directory = RepositoryPaths.NewTemporaryDirectory("agent-tray-none");
