@@ -91,6 +91,14 @@ public sealed class CircuitMemoryBenchmark(ITestOutputHelper output)
 
             output.WriteLine(FormattableString.Invariant(
                 $"  components per circuit: {ComponentStates(last!).Sum(type => last!.CountGrowthSince(baseline, type)) / (double)open.Count:0.0}"));
+            output.WriteLine(FormattableString.Invariant(
+                $"  strings per circuit: {last!.CountGrowthSince(baseline, "System.String") / (double)open.Count:0}, {last!.GrowthSince(baseline, int.MaxValue).FirstOrDefault(t => t.Type == "System.String").Bytes / 1024.0 / open.Count:0} KB"));
+            output.WriteLine("  objects per circuit of the component types (what to make lighter first):");
+            foreach (var (type, count) in ComponentTypes(last!, baseline, open.Count))
+            {
+                output.WriteLine(FormattableString.Invariant($"    {count,6:0.0}  {type}"));
+            }
+
             output.WriteLine($"  what grew most from the baseline to {open.Count} circuits (KB per circuit, by type):");
             foreach (var (type, bytes) in last!.GrowthSince(baseline, 25))
             {
@@ -185,6 +193,15 @@ public sealed class CircuitMemoryBenchmark(ITestOutputHelper output)
     /// <summary>The renderer's per-component bookkeeping types (one object per live component).</summary>
     private static IEnumerable<string> ComponentStates(HeapReading reading) =>
         reading.CountByType.Keys.Where(t => t.StartsWith("Microsoft.AspNetCore.Components.", StringComparison.Ordinal) && t.EndsWith("ComponentState", StringComparison.Ordinal));
+
+    /// <summary>Live objects per circuit of the portal's, MudBlazor's and Blazor's own types, most first.</summary>
+    private static IEnumerable<(string Type, double PerCircuit)> ComponentTypes(HeapReading reading, HeapReading baseline, int circuits) =>
+        reading.CountByType.Keys
+            .Where(t => t.StartsWith("MudBlazor.", StringComparison.Ordinal) || t.StartsWith("Qtsp.Portal.", StringComparison.Ordinal)
+                || t.StartsWith("Microsoft.AspNetCore.Components.", StringComparison.Ordinal))
+            .Select(t => (t, reading.CountGrowthSince(baseline, t) / (double)circuits))
+            .Where(x => x.Item2 >= 0.9)
+            .OrderByDescending(x => x.Item2);
 
     private sealed record PageUnderTest(string Name, string Path, string ShownWhenReady);
 }
