@@ -42,7 +42,7 @@ public static class SecurityHeaders
             // The portal's own script files; the nonce admits only the import map Blazor writes into the page.
             $"script-src 'self' 'nonce-{nonce}'",
             // MudBlazor writes style attributes into its markup (popover positions, grid widths, progress bars) and
-            // MudThemeProvider a <style> element with the theme's variables, re-rendered by the circuit: neither can
+            // MudThemeProvider a <style> element with the theme's variables: neither can
             // carry a nonce, so inline styles are allowed. Styles run no code; scripts stay strictly the portal's.
             "style-src 'self' 'unsafe-inline'",
             // The authenticator's QR code is a data: PNG made on the server (AuthenticatorQr).
