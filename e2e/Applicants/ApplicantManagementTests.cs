@@ -16,12 +16,8 @@ public sealed class ApplicantManagementTests(BrowserFixture browser) : IAsyncLif
 
     private static ILocator Field(IPage page, string name) => page.Locator($"[data-testid=field-{name}]");
 
-    private static async Task ChooseAsync(IPage page, string dropDownTestId, string text)
-    {
-        await page.Locator($"[data-testid={dropDownTestId}]").ClickAsync();
-        // MudSelect lists its items in a popover at the end of the page.
-        await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasTextString = text }).First.ClickAsync();
-    }
+    private static async Task ChooseAsync(IPage page, string dropDownTestId, string text) =>
+        await page.Locator($"select[data-testid={dropDownTestId}]").SelectOptionAsync(new SelectOptionValue { Label = text });
 
     [Fact]
     public async Task SearchRegisterWithLocalisedMessagesBlockAndReadTheAuditTrail()
@@ -31,6 +27,15 @@ public sealed class ApplicantManagementTests(BrowserFixture browser) : IAsyncLif
         await page.WaitForInteractiveAsync();
         var rows = page.Locator("[data-testid=applicant-link]");
         await Assertions.Expect(rows).ToHaveCountAsync(5);
+        await Assertions.Expect(rows.First).ToHaveTextAsync("Černá Lucie");
+
+        // The order is the database's: by employee number, then the same column again for the reverse.
+        await page.Locator("[data-testid=sort-EmployeeNumber]").ClickAsync();
+        await Assertions.Expect(rows.First).ToHaveTextAsync("Dvořáková Petra");
+        await page.Locator("[data-testid=sort-EmployeeNumber]").ClickAsync();
+        await Assertions.Expect(rows.First).ToHaveTextAsync("Veselá Jana");
+        await Assertions.Expect(page.Locator("th[aria-sort=descending]")).ToContainTextAsync(PortalTexts.Czech("Applicants.EmployeeNumber"));
+        await Assertions.Expect(page.Locator("[data-testid=applicant-pager-info]")).ToHaveTextAsync("1–5 z 5");
 
         await page.Locator("[data-testid=search-text]").FillAsync("proch");
         await page.Locator("[data-testid=search-submit]").ClickAsync();

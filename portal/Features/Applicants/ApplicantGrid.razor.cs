@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Components;
-using MudBlazor;
 
 namespace Qtsp.Portal.Features.Applicants;
 
@@ -7,46 +6,60 @@ public sealed partial class ApplicantGrid
 {
     public const int PageSize = 20;
 
-    private MudDataGrid<ApplicantRow>? _grid;
     private string? _search;
     private ApplicantSearchField _searchBy = ApplicantSearchField.All;
-    private bool? _blocked;
+    private StatusChoice _status = StatusChoice.All;
+
+    // What the table shows: the form's values as they were when the search was submitted, the order and the page.
+    private ApplicantQuery _shown = new(Take: PageSize);
+    private IReadOnlyList<ApplicantRow> _rows = [];
+    private int _total;
+    private bool _loading = true;
+    private int _requests;
+
+    private enum StatusChoice
+    {
+        All,
+        Active,
+        Blocked,
+    }
 
     /// <summary>Asks for one page (the page passes the service's search, with its handling of refusals and outages).</summary>
     [Parameter, EditorRequired]
     public Func<ApplicantQuery, Task<ApplicantSearchResult?>> Search { get; set; } = default!;
 
-    private async Task SearchAsync()
+    private ApplicantSort ShownSort => _shown.Sort;
+
+    private bool ShownDescending => _shown.Descending;
+
+    private int ShownPage => _shown.Skip / PageSize;
+
+    private int LastPage => Math.Max(0, (_total - 1) / PageSize);
+
+    protected override Task OnInitializedAsync() => LoadAsync(_shown);
+
+    private Task SearchAsync() => LoadAsync(_shown with { Search = _search, SearchBy = _searchBy, Blocked = _status switch { StatusChoice.Active => false, StatusChoice.Blocked => true, _ => null }, Skip = 0 });
+
+    /// <summary>A click on a column's header: by that column, ascending; again: descending. The first page of the new order.</summary>
+    private Task SortByAsync(ApplicantSort column) =>
+        LoadAsync(_shown with { Sort = column, Descending = _shown.Sort == column && !_shown.Descending, Skip = 0 });
+
+    private Task GoToAsync(int page) => LoadAsync(_shown with { Skip = Math.Max(0, page) * PageSize });
+
+    private async Task LoadAsync(ApplicantQuery query)
     {
-        if (_grid is not null)
+        // Only the newest request's answer is shown: a slower earlier one must not overwrite it.
+        var request = ++_requests;
+        _loading = true;
+        var result = await Search(query);
+        if (request != _requests)
         {
-            await _grid.ReloadServerData();
+            return;
         }
-    }
 
-    private async Task<GridData<ApplicantRow>> ServerDataAsync(GridState<ApplicantRow> state, CancellationToken cancellationToken)
-    {
-        var result = await Search(Query(state, _search, _searchBy, _blocked));
-        return new GridData<ApplicantRow> { Items = result?.Items ?? [], TotalItems = result?.Total ?? 0 };
-    }
-
-    /// <summary>The grid's page, order and the search form as the service's query.</summary>
-    public static ApplicantQuery Query(GridState<ApplicantRow> state, string? search, ApplicantSearchField searchBy, bool? blocked)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        var sort = state.SortDefinitions.OrderBy(s => s.Index).FirstOrDefault();
-        return new ApplicantQuery(
-            Search: search,
-            SearchBy: searchBy,
-            Blocked: blocked,
-            Sort: sort?.SortBy switch
-            {
-                nameof(ApplicantRow.EmployeeNumber) => ApplicantSort.EmployeeNumber,
-                nameof(ApplicantRow.Email) => ApplicantSort.Email,
-                _ => ApplicantSort.Name,
-            },
-            Descending: sort?.Descending ?? false,
-            Skip: state.Page * state.PageSize,
-            Take: state.PageSize);
+        _shown = query;
+        _rows = result?.Items ?? [];
+        _total = result?.Total ?? 0;
+        _loading = false;
     }
 }

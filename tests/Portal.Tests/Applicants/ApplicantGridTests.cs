@@ -36,40 +36,75 @@ public sealed class ApplicantGridTests : PortalComponentTest
     }
 
     [Fact]
-    public async Task Searching_sorting_and_paging_are_passed_to_the_service()
+    public void Searching_sorting_and_paging_are_passed_to_the_service()
     {
         var grid = Grid();
         grid.WaitForAssertion(() => grid.FindAll("[data-testid=applicant-link]").Count.ShouldBe(20));
+        grid.Find("[data-testid=applicant-pager-info]").TextContent.Trim().ShouldBe("1–20 z 45");
+        grid.Find("[data-testid=applicant-pager-previous]").HasAttribute("disabled").ShouldBeTrue();
 
         grid.Find("input[data-testid=search-text]").Change("SM-01");
         grid.Find("[data-testid=applicant-search]").Submit();
         grid.WaitForAssertion(() => _asked[^1].Search.ShouldBe("SM-01"));
         _asked[^1].SearchBy.ShouldBe(ApplicantSearchField.All);
 
-        var data = grid.FindComponent<MudDataGrid<ApplicantRow>>();
-        await grid.InvokeAsync(() => data.Instance.SetSortAsync(nameof(ApplicantRow.Email), MudBlazor.SortDirection.Descending, r => r.Email));
+        grid.Find("[data-testid=sort-Email]").Click();
         grid.WaitForAssertion(() => _asked[^1].Sort.ShouldBe(ApplicantSort.Email));
-        _asked[^1].Descending.ShouldBeTrue();
-        _asked[^1].Search.ShouldBe("SM-01");
+        _asked[^1].Descending.ShouldBeFalse();
+        grid.Find("[data-testid=sort-Email]").Click();
+        grid.WaitForAssertion(() => _asked[^1].Descending.ShouldBeTrue());
+        _asked[^1].Search.ShouldBe("SM-01", "the order changes, the search stays");
+        grid.Find("th[aria-sort=descending]").TextContent.ShouldContain("E-mail");
 
-        await grid.InvokeAsync(() => data.Instance.NavigateTo(Page.Next));
+        grid.Find("[data-testid=applicant-pager-next]").Click();
         grid.WaitForAssertion(() => _asked[^1].Skip.ShouldBe(20));
         _asked[^1].Take.ShouldBe(20);
         _asked[^1].Sort.ShouldBe(ApplicantSort.Email);
+        grid.WaitForAssertion(() => grid.Find("[data-testid=applicant-pager-info]").TextContent.Trim().ShouldBe("21–40 z 45"));
+
+        grid.Find("[data-testid=applicant-pager-next]").Click();
+        grid.WaitForAssertion(() => grid.Find("[data-testid=applicant-pager-info]").TextContent.Trim().ShouldBe("41–45 z 45"));
+        grid.Find("[data-testid=applicant-pager-next]").HasAttribute("disabled").ShouldBeTrue("there is no page after the last");
+        grid.FindAll("[data-testid=applicant-link]").Count.ShouldBe(5);
+        grid.Find("[data-testid=applicant-pager-last]").HasAttribute("disabled").ShouldBeTrue();
+        grid.Find("[data-testid=applicant-pager-first]").Click();
+        grid.WaitForAssertion(() => _asked[^1].Skip.ShouldBe(0));
+        grid.Find("[data-testid=applicant-pager-last]").Click();
+        grid.WaitForAssertion(() => _asked[^1].Skip.ShouldBe(40));
+
+        // A new search starts at its first page, with what the lists say.
+        grid.Find("select[data-testid=search-by]").Change(nameof(ApplicantSearchField.DeviceSerial));
+        grid.Find("select[data-testid=search-status]").Change("Blocked");
+        grid.Find("[data-testid=applicant-search]").Submit();
+        grid.WaitForAssertion(() => _asked[^1].Skip.ShouldBe(0));
+        _asked[^1].SearchBy.ShouldBe(ApplicantSearchField.DeviceSerial);
+        _asked[^1].Blocked.ShouldBe(true);
+        grid.Find("select[data-testid=search-status]").Change("Active");
+        grid.Find("[data-testid=applicant-search]").Submit();
+        grid.WaitForAssertion(() => _asked[^1].Blocked.ShouldBe(false));
     }
 
     [Fact]
-    public void The_grid_state_maps_to_the_query()
+    public void A_slow_answer_to_an_earlier_request_does_not_replace_the_answer_to_a_later_one()
     {
-        var state = new GridState<ApplicantRow>
+        var answers = new List<TaskCompletionSource<ApplicantSearchResult?>>();
+        Render<MudPopoverProvider>();
+        var grid = Render<ApplicantGrid>(p => p.Add(g => g.Search, _ =>
         {
-            Page = 2,
-            PageSize = 20,
-            SortDefinitions = [new SortDefinition<ApplicantRow>(nameof(ApplicantRow.EmployeeNumber), true, 0, r => r.EmployeeNumber!)],
-        };
+            var answer = new TaskCompletionSource<ApplicantSearchResult?>();
+            answers.Add(answer);
+            return answer.Task;
+        }));
+        answers.Count.ShouldBe(1);
+        grid.Find("[data-testid=sort-Email]").Click();
+        answers.Count.ShouldBe(2);
 
-        var query = ApplicantGrid.Query(state, "novák", ApplicantSearchField.Name, true);
+        ApplicantSearchResult Page(string surname) => new([new ApplicantRow(1, "Jana", surname, "j@example.cz", "E-1", false, null, [])], 1);
+        grid.InvokeAsync(() => answers[1].SetResult(Page("Nová")));
+        grid.WaitForAssertion(() => grid.Find("[data-testid=applicant-link]").TextContent.ShouldContain("Nová"));
+        grid.InvokeAsync(() => answers[0].SetResult(Page("Stará")));
 
-        query.ShouldBe(new ApplicantQuery("novák", ApplicantSearchField.Name, true, ApplicantSort.EmployeeNumber, true, 40, 20));
+        grid.Find("[data-testid=applicant-link]").TextContent.ShouldContain("Nová");
+        grid.Find("th[aria-sort=ascending]").TextContent.ShouldContain("E-mail");
     }
 }
