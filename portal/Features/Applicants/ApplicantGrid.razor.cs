@@ -38,7 +38,13 @@ public sealed partial class ApplicantGrid
 
     protected override Task OnInitializedAsync() => LoadAsync(_shown);
 
-    private Task SearchAsync() => LoadAsync(_shown with { Search = _search, SearchBy = _searchBy, Blocked = _status switch { StatusChoice.Active => false, StatusChoice.Blocked => true, _ => null }, Skip = 0 });
+    private Task SearchAsync() => LoadAsync(_shown with
+    {
+        Search = _search,
+        SearchBy = _searchBy,
+        Blocked = _status switch { StatusChoice.Active => false, StatusChoice.Blocked => true, _ => null },
+        Skip = 0,
+    });
 
     /// <summary>A click on a column's header: by that column, ascending; again: descending. The first page of the new order.</summary>
     private Task SortByAsync(ApplicantSort column) =>
