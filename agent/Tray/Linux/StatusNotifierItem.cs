@@ -88,7 +88,7 @@ internal sealed partial class StatusNotifierItem : IAsyncDisposable
             }
 
             presenter.Status.Changed += item.OnChanged;
-            item.AnnounceAll();
+            item.Publish(everything: true);
             item._watcherSubscription = await item.WatchWatcherAsync().ConfigureAwait(false);
             LogRegistered(logger, item.BusName);
             return item;
@@ -171,26 +171,14 @@ internal sealed partial class StatusNotifierItem : IAsyncDisposable
         }
     }
 
+    private void OnChanged() => Publish(everything: false);
+
     /// <summary>
-    /// Tells hosts to read everything again: a host reads the item's properties when it learns of it, which can be before
-    /// the subscription above, so a change in between (the first device reading, typically) would reach it only with the
-    /// next change.
+    /// Tells hosts what changed since the state last shown. <paramref name="everything"/>: all of it, whether changed or not
+    /// — after subscribing, since a host reads the item's properties when it learns of it, which can be before the
+    /// subscription, and a change in between (the first device reading, typically) would reach it only with the next change.
     /// </summary>
-    private void AnnounceAll()
-    {
-        var now = _presenter.State;
-        lock (_lock)
-        {
-            _shown = now;
-        }
-
-        Signal("NewStatus", "s", SniStatus(now.Indicator));
-        Signal("NewIcon", "", null);
-        Signal("NewToolTip", "", null);
-        _menu.LayoutChanged();
-    }
-
-    private void OnChanged()
+    private void Publish(bool everything)
     {
         var now = _presenter.State;
         TrayState before;
@@ -200,12 +188,12 @@ internal sealed partial class StatusNotifierItem : IAsyncDisposable
             _shown = now;
         }
 
-        if (SniStatus(before.Indicator) != SniStatus(now.Indicator))
+        if (everything || SniStatus(before.Indicator) != SniStatus(now.Indicator))
         {
             Signal("NewStatus", "s", SniStatus(now.Indicator));
         }
 
-        if (IconName(before.Indicator) != IconName(now.Indicator))
+        if (everything || IconName(before.Indicator) != IconName(now.Indicator))
         {
             Signal("NewIcon", "", null);
         }
