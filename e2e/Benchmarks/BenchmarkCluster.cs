@@ -179,9 +179,12 @@ public sealed record HeapReading(long LiveBytes, long? HeapSizeAfterCollection, 
     /// <summary>How many more objects of this type than in <paramref name="baseline"/>.</summary>
     public long CountGrowthSince(HeapReading baseline, string type) => CountByType.GetValueOrDefault(type) - baseline.CountByType.GetValueOrDefault(type);
 
+    /// <summary>How many more bytes of this type than in <paramref name="baseline"/>.</summary>
+    public long BytesGrowthSince(HeapReading baseline, string type) => BytesByType.GetValueOrDefault(type) - baseline.BytesByType.GetValueOrDefault(type);
+
     /// <summary>The types that grew most from <paramref name="baseline"/> to this reading.</summary>
     public IEnumerable<(string Type, long Bytes)> GrowthSince(HeapReading baseline, int count) =>
-        BytesByType.Select(t => (t.Key, t.Value - baseline.BytesByType.GetValueOrDefault(t.Key)))
+        BytesByType.Keys.Select(type => (type, BytesGrowthSince(baseline, type)))
             .OrderByDescending(t => t.Item2)
             .Take(count);
 }

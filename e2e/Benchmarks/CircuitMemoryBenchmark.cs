@@ -92,7 +92,7 @@ public sealed class CircuitMemoryBenchmark(ITestOutputHelper output)
             output.WriteLine(FormattableString.Invariant(
                 $"  components per circuit: {ComponentStates(last!).Sum(type => last!.CountGrowthSince(baseline, type)) / (double)open.Count:0.0}"));
             output.WriteLine(FormattableString.Invariant(
-                $"  strings per circuit: {last!.CountGrowthSince(baseline, "System.String") / (double)open.Count:0}, {last!.GrowthSince(baseline, int.MaxValue).FirstOrDefault(t => t.Type == "System.String").Bytes / 1024.0 / open.Count:0} KB"));
+                $"  strings per circuit: {last!.CountGrowthSince(baseline, "System.String") / (double)open.Count:0}, {last!.BytesGrowthSince(baseline, "System.String") / 1024.0 / open.Count:0} KB"));
             output.WriteLine("  objects per circuit of the component types (what to make lighter first):");
             foreach (var (type, count) in ComponentTypes(last!, baseline, open.Count))
             {
