@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -21,37 +24,21 @@ public static class MudMarkup
     }
 
     /// <summary>A button's content: the start icon, then the text.</summary>
-    public static RenderFragment Label(string icon, string text, Size size = Size.Medium) => builder =>
-    {
-        builder.OpenElement(0, "span");
-        builder.AddAttribute(1, "class", "mud-button-label");
-        builder.OpenElement(2, "span");
-        builder.AddAttribute(3, "class", $"mud-button-icon-start mud-button-icon-size-{Css(size)}");
-        builder.AddContent(10, Svg(icon, $"mud-icon-size-{Css(size)}"));
-        builder.CloseElement();
-        builder.AddContent(20, text);
-        builder.CloseElement();
-    };
+    public static MarkupString Label(string icon, string text, Size size = Size.Medium) => Cached(
+        new Piece(PieceKind.Label, icon, Css(size), text),
+        piece => $"<span class=\"mud-button-label\"><span class=\"mud-button-icon-start mud-button-icon-size-{piece.Classes}\">{Svg(piece.Icon, $"mud-icon-size-{piece.Classes}")}</span>{Encode(piece.Text)}</span>");
 
-    public static RenderFragment Icon(string icon, Size size = Size.Medium, Color color = Color.Inherit, string? @class = null) =>
-        Svg(icon, $"{(color is Color.Inherit or Color.Default ? "" : $"mud-{Css(color)}-text ")}mud-icon-size-{Css(size)} {@class}".TrimEnd());
+    public static MarkupString Icon(string icon, Size size = Size.Medium, Color color = Color.Inherit, string? @class = null) => Cached(
+        new Piece(PieceKind.Icon, icon, $"{(color is Color.Inherit or Color.Default ? "" : $"mud-{Css(color)}-text ")}mud-icon-size-{Css(size)} {@class}".TrimEnd(), ""),
+        piece => Svg(piece.Icon, piece.Classes));
 
     public static string Chip(Color color = Color.Default, Variant variant = Variant.Filled, Size size = Size.Small) =>
         $"mud-chip mud-chip-{Css(variant)} mud-chip-size-{Css(size)} mud-chip-color-{Css(color)}";
 
     /// <summary>A chip's content: an optional icon, then the text.</summary>
-    public static RenderFragment ChipContent(string text, string? icon = null) => builder =>
-    {
-        if (icon is not null)
-        {
-            builder.AddContent(0, Svg(icon, "mud-icon-size-small mud-chip-icon"));
-        }
-
-        builder.OpenElement(10, "span");
-        builder.AddAttribute(11, "class", "mud-chip-content");
-        builder.AddContent(12, text);
-        builder.CloseElement();
-    };
+    public static MarkupString ChipContent(string text, string? icon = null) => Cached(
+        new Piece(PieceKind.Chip, icon ?? "", "", text),
+        piece => $"{(piece.Icon.Length > 0 ? Svg(piece.Icon, "mud-icon-size-small mud-chip-icon") : "")}<span class=\"mud-chip-content\">{Encode(piece.Text)}</span>");
 
     public static string Text(Typo typo, string? @class = null, Color color = Color.Inherit) =>
         $"mud-typography mud-typography-{Css(typo)}{(color is Color.Inherit or Color.Default ? "" : $" mud-{Css(color)}-text")} {@class}".TrimEnd();
@@ -60,16 +47,43 @@ public static class MudMarkup
 
     public static string Table(string? @class = null) => $"mud-table mud-simple-table mud-table-dense mud-table-hover mud-table-outlined {@class}".TrimEnd();
 
-    private static RenderFragment Svg(string icon, string classes) => builder =>
+    private static string Svg(string icon, string classes) =>
+        $"<svg class=\"mud-icon-root mud-svg-icon {Encode(classes)}\" focusable=\"false\" viewBox=\"0 0 24 24\" aria-hidden=\"true\">{icon}</svg>";
+
+    /// <summary>
+    /// One markup frame instead of the dozen an element tree takes (every frame is held twice by every open page), built
+    /// once per icon, size and text and shared by all pages. The texts are the portal's own resources, so the pieces are
+    /// few; past the bound (a text with a number in it, say) a piece is built each time instead of kept.
+    /// </summary>
+    private static MarkupString Cached(Piece piece, Func<Piece, string> build)
     {
-        builder.OpenElement(0, "svg");
-        builder.AddAttribute(1, "class", $"mud-icon-root mud-svg-icon {classes}");
-        builder.AddAttribute(2, "focusable", "false");
-        builder.AddAttribute(3, "viewBox", "0 0 24 24");
-        builder.AddAttribute(4, "aria-hidden", "true");
-        builder.AddMarkupContent(5, icon);
-        builder.CloseElement();
-    };
+        if (Pieces.TryGetValue(piece, out var markup))
+        {
+            return markup;
+        }
+
+        markup = new MarkupString(build(piece));
+        return Pieces.Count < MaxCachedPieces ? Pieces.GetOrAdd(piece, markup) : markup;
+    }
+
+    private const int MaxCachedPieces = 4096;
+
+    private static readonly ConcurrentDictionary<Piece, MarkupString> Pieces = new();
+
+    /// <summary>Keeps letters of every language as they are (Czech, Polish); escapes what HTML needs escaped.</summary>
+    private static readonly HtmlEncoder Encoder = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static string Encode(string text) => Encoder.Encode(text);
+
+    private enum PieceKind
+    {
+        Label,
+        Icon,
+        Chip,
+    }
+
+    /// <summary>The icon is MudBlazor's SVG content (a constant of its Icons class, trusted markup); the text is escaped.</summary>
+    private readonly record struct Piece(PieceKind Kind, string Icon, string Classes, string Text);
 
     private static string Css<T>(T value)
         where T : struct, Enum => value.ToString().ToLowerInvariant();
