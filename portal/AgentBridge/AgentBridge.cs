@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.JSInterop;
 using Qtsp.Shared.Bridge;
@@ -136,7 +137,20 @@ public sealed partial class AgentBridge(
         }
     }
 
-    [JSInvokable]
+    /// <summary>
+    /// The page's reports arrive as JSON and are read with the portal's one set of options: read by the circuit's JS
+    /// runtime, every open page would keep its own copy of the metadata of every type in a device snapshot (~30 KB).
+    /// </summary>
+    private static readonly JsonSerializerOptions ReportJson = new(JsonSerializerDefaults.Web);
+
+    [JSInvokable(nameof(OnAgentState))]
+    public void ReceiveAgentState(string state, JsonElement agent) =>
+        OnAgentState(state, agent.ValueKind is JsonValueKind.Object ? agent.Deserialize<AgentInfo>(ReportJson) : null);
+
+    [JSInvokable(nameof(OnDevices))]
+    public void ReceiveDevices(JsonElement devices) =>
+        OnDevices(devices.ValueKind is JsonValueKind.Array ? devices.Deserialize<DeviceSnapshot[]>(ReportJson)! : []);
+
     public void OnAgentState(string state, AgentInfo? agent)
     {
         if (State == AgentConnectionState.Disabled)
@@ -155,7 +169,6 @@ public sealed partial class AgentBridge(
         Changed?.Invoke();
     }
 
-    [JSInvokable]
     public void OnDevices(IReadOnlyList<DeviceSnapshot> devices)
     {
         if (State == AgentConnectionState.Disabled)

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Bunit;
 using Microsoft.Extensions.Configuration;
@@ -99,7 +100,7 @@ public sealed partial class AgentBridgeTests : BunitContext
     [Fact]
     public void The_module_calls_back_only_methods_the_bridge_offers_and_the_hub_names_of_the_contract()
     {
-        var invokable = typeof(Bridge).GetMethods().Where(m => m.GetCustomAttribute<JSInvokableAttribute>() is not null).Select(m => m.Name).ToArray();
+        var invokable = typeof(Bridge).GetMethods().Select(m => (m.Name, m.GetCustomAttribute<JSInvokableAttribute>())).Where(m => m.Item2 is not null).Select(m => m.Item2!.Identifier ?? m.Name).ToArray();
         var calledBack = CallBack().Matches(ModuleSource).Select(m => m.Groups[1].Value).Distinct().ToArray();
         var hubMethods = HubCall().Matches(ModuleSource).Select(m => m.Groups[1].Value).Distinct().ToArray();
 
@@ -150,6 +151,31 @@ public sealed partial class AgentBridgeTests : BunitContext
         bridge.State.ShouldBe(expected);
         bridge.Agent.ShouldBe(agent);
         changes.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Reports_of_the_page_are_read_as_the_agents_hub_writes_them()
+    {
+        await using var bridge = NewBridge(JSInterop);
+        // SignalR's JSON hub protocol as the agent's hub uses it: camel case, enums by their attributes.
+        var hubJson = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        var agent = new AgentInfo("1.2.3", AgentHubContract.ProtocolVersion, "Linux", [new ModuleStatus("/usr/lib/softhsm/libsofthsm2.so", true, "SoftHSM", "SoftHSM", "2.40", null)]);
+        var device = Token.TokenSamples.Device(
+            Qtsp.Shared.Devices.DeviceModelCatalogue.EToken5110Cc,
+            "0A1B2C3D",
+            Token.TokenSamples.Area(Qtsp.Shared.Bridge.AreaKind.Qualified, PinState.CountLow, certificates: [Token.TokenSamples.Certificate()], keys: [Token.TokenSamples.Key("Jan", KeyRole.Certified)], memory: new MemoryStatus(1000, 400, null, null)));
+
+        bridge.ReceiveAgentState("connected", JsonSerializer.SerializeToElement(agent, hubJson));
+        bridge.ReceiveDevices(JsonSerializer.SerializeToElement(new[] { device }, hubJson));
+
+        JsonSerializer.Serialize(bridge.Agent).ShouldBe(JsonSerializer.Serialize(agent));
+        JsonSerializer.Serialize(bridge.Devices).ShouldBe(JsonSerializer.Serialize(new[] { device }));
+        JsonSerializer.Serialize(bridge.Devices, hubJson).ShouldContain("\"state\":\"CountLow\"");
+
+        // A report that is no list of devices (a tampered page) shows no device rather than a wrong one.
+        bridge.ReceiveDevices(JsonSerializer.SerializeToElement("nothing"));
+        bridge.Devices.ShouldBeEmpty();
+        Should.Throw<JsonException>(() => bridge.ReceiveDevices(JsonSerializer.SerializeToElement(new[] { new { areas = "none" } })));
     }
 
     [Fact]
