@@ -52,8 +52,8 @@ public static class MudMarkup
 
     /// <summary>
     /// One markup frame instead of the dozen an element tree takes (every frame is held twice by every open page), built
-    /// once per icon, size and text and shared by all pages. The texts are the portal's own resources, so the pieces are
-    /// few; past the bound (a text with a number in it, say) a piece is built each time instead of kept.
+    /// once per icon, size and text and shared by all pages. Most texts are the portal's own resources, so the pieces are
+    /// few; texts with data in them (a serial number) would fill the cache over time, so a full cache starts again.
     /// </summary>
     private static MarkupString Cached(Piece piece, Func<Piece, string> build)
     {
@@ -62,11 +62,17 @@ public static class MudMarkup
             return markup;
         }
 
-        markup = new MarkupString(build(piece));
-        return Pieces.Count < MaxCachedPieces ? Pieces.GetOrAdd(piece, markup) : markup;
+        if (Pieces.Count >= MaxCachedPieces)
+        {
+            Pieces.Clear();
+        }
+
+        return Pieces.GetOrAdd(piece, new MarkupString(build(piece)));
     }
 
     private const int MaxCachedPieces = 4096;
+
+    internal static int CachedPieceCount => Pieces.Count;
 
     private static readonly ConcurrentDictionary<Piece, MarkupString> Pieces = new();
 
