@@ -67,10 +67,57 @@ public sealed class PageLayoutTests(BrowserFixture browser)
                 views.AddRange(await CheckAsync(page, product, name, path, signedIn: true));
             }
 
+            if (name == "holder")
+            {
+                await CheckMenuDrawerAsync(page, product);
+            }
+
             await page.Context.CloseAsync();
         }
 
         views.Count.ShouldBeGreaterThanOrEqualTo(2 * 2 * 20);
+    }
+
+    /// <summary>
+    /// The menu drawer follows the width (a media query, no script): beside the page on a wide screen, where the toggle
+    /// hides it and gives the page the room; away on a narrow one, where the toggle lays it over the page above a backdrop
+    /// that closes it, and following a link puts it away again.
+    /// </summary>
+    private static async Task CheckMenuDrawerAsync(IPage page, ProductUnderTest product)
+    {
+        var drawer = page.Locator("#portal-drawer");
+        var toggle = page.Locator("[data-testid=nav-toggle]:visible");
+        var main = page.Locator("main.portal-main");
+        await page.GotoAsync($"{product.PortalUrl}/culture/en?returnUrl=%2Fcertificates");
+        await page.WaitForInteractiveAsync();
+
+        await page.SetViewportSizeAsync(1400, 900);
+        await Assertions.Expect(drawer).ToBeInViewportAsync();
+        await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+        // The page beside the menu, once the margin's transition is over.
+        await page.WaitForFunctionAsync("() => document.querySelector('main.portal-main').getBoundingClientRect().left >= document.querySelector('#portal-drawer').getBoundingClientRect().right");
+        await toggle.ClickAsync();
+        await Assertions.Expect(drawer).Not.ToBeInViewportAsync();
+        await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await Assertions.Expect(main).ToHaveJSPropertyAsync("offsetLeft", 0);
+        await toggle.ClickAsync();
+        await Assertions.Expect(drawer).ToBeInViewportAsync();
+
+        await page.SetViewportSizeAsync(800, 900);
+        await Assertions.Expect(drawer).Not.ToBeInViewportAsync();
+        await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-expanded", "false");
+        await toggle.ClickAsync();
+        await Assertions.Expect(drawer).ToBeInViewportAsync();
+        await Assertions.Expect(toggle).ToHaveAttributeAsync("aria-expanded", "true");
+        await Assertions.Expect(page.Locator("[data-testid=nav-overlay]")).ToBeVisibleAsync();
+        await page.Locator("[data-testid=nav-overlay]").ClickAsync(new() { Position = new() { X = 700, Y = 400 } });
+        await Assertions.Expect(drawer).Not.ToBeInViewportAsync();
+
+        await toggle.ClickAsync();
+        await drawer.Locator("a[href=token]").ClickAsync();
+        await page.WaitForURLAsync("**/token");
+        await Assertions.Expect(drawer).Not.ToBeInViewportAsync();
+        await Assertions.Expect(page.Locator("[data-testid=nav-overlay]")).ToHaveCountAsync(0);
     }
 
     private static async Task<IEnumerable<string>> CheckAsync(IPage page, ProductUnderTest product, string role, string path, bool signedIn)
@@ -87,7 +134,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
             foreach (var width in Widths)
             {
                 await page.SetViewportSizeAsync(width, 1000);
-                await page.WaitForTimeoutAsync(400); // MudBlazor's breakpoint listener folds the menu away
+                await page.WaitForTimeoutAsync(400); // the menu drawer slides away (CSS transition)
                 var view = $"{role} {path} {culture} {width}px";
                 var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
                 var (scrollWidth, clientWidth) = (widths[0], widths[1]);

@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Components;
 using Qtsp.Portal.Components.Layout;
 using Qtsp.Portal.Features.Account;
 using Qtsp.Portal.Infrastructure;
@@ -44,6 +45,53 @@ public sealed class LayoutTests : PortalComponentTest
         menu.Find("[data-testid=user-name]").TextContent.ShouldBe("Jana Nováková");
         menu.Find("[data-testid=sign-out]").TextContent.Trim().ShouldBe("Sign out");
     }
+
+    [Fact]
+    public void The_drawer_follows_the_screen_width_until_the_toggle_is_used_and_again_after_a_link_is_followed()
+    {
+        AddAuthorization();
+        Services.AddDataProtection();
+        Services.AddScoped<Microsoft.AspNetCore.Components.Server.ProtectedBrowserStorage.ProtectedSessionStorage>();
+        Services.AddScoped<FormDrafts>();
+        Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var layout = Render<MainLayout>(p => p.Add(l => l.Body, body => body.AddMarkupContent(0, "<h1>Obsah</h1>")));
+
+        // By width: one toggle for a wide screen (the drawer is shown: it closes it), one for a narrow screen (it opens it).
+        Drawer(layout).ShouldContain("portal-drawer-by-width");
+        Toggles(layout).ShouldBe([("portal-wide-only", "true"), ("portal-narrow-only", "false")]);
+        layout.Find("div.mud-layout").ClassList.ShouldContain("mud-drawer-open-responsive-md-left");
+        layout.FindAll("[data-testid=nav-overlay]").ShouldBeEmpty();
+        layout.Find("main h1").TextContent.ShouldBe("Obsah");
+
+        // Opened on a narrow screen: over the page, with the backdrop that closes it (and beside the page if the window widens).
+        layout.Find("[data-testid=nav-toggle].portal-narrow-only").Click();
+        Drawer(layout).ShouldContain("mud-drawer--open");
+        Toggles(layout).ShouldBe([("portal-wide-only", "true"), ("portal-narrow-only", "true")]);
+        layout.Find("div.mud-layout").ClassList.ShouldContain("mud-drawer-open-responsive-md-left");
+        layout.Find("[data-testid=nav-overlay]").Click();
+        Drawer(layout).ShouldContain("portal-drawer-by-width");
+
+        // Closed on a wide screen: the page takes the width (and on a narrow one it stays closed); the toggle opens it again.
+        layout.Find("[data-testid=nav-toggle].portal-wide-only").Click();
+        Drawer(layout).ShouldContain("mud-drawer--closed");
+        layout.Find("div.mud-layout").ClassList.ShouldNotContain("mud-drawer-open-responsive-md-left");
+        Toggles(layout).ShouldBe([("portal-wide-only", "false"), ("portal-narrow-only", "false")]);
+        layout.Find("[data-testid=nav-toggle].portal-wide-only").Click();
+        Drawer(layout).ShouldContain("portal-drawer-by-width");
+
+        // A menu link followed: back to what the width suggests (on a narrow screen the drawer gets out of the way).
+        layout.Find("[data-testid=nav-toggle].portal-narrow-only").Click();
+        layout.Find("nav a[href='']").Click();
+        Drawer(layout).ShouldContain("portal-drawer-by-width");
+        layout.FindAll("[data-testid=nav-overlay]").ShouldBeEmpty();
+    }
+
+    private static string[] Drawer(IRenderedComponent<MainLayout> layout) => [.. layout.Find("aside#portal-drawer").ClassList];
+
+    private static (string Only, string Expanded)[] Toggles(IRenderedComponent<MainLayout> layout) =>
+        layout.FindAll("[data-testid=nav-toggle]")
+            .Select(b => (b.ClassList.FirstOrDefault(c => c.EndsWith("-only", StringComparison.Ordinal)) ?? "", b.GetAttribute("aria-expanded")!))
+            .ToArray();
 
     private static string[] Current(IRenderedComponent<NavMenu> menu) =>
         menu.FindAll("a[aria-current=page]").Select(a => a.GetAttribute("href")!).Select(h => h.Length == 0 ? "/" : h).ToArray();
