@@ -24,7 +24,7 @@ public sealed partial class AreaActions
     public AreaSnapshot Area { get; set; } = default!;
 
     /// <summary>The keys that wait for a certificate (given by the token page).</summary>
-    [CascadingParameter]
+    [Parameter]
     public PendingKeys? Pending { get; set; }
 
     /// <summary>

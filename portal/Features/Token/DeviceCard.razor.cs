@@ -45,8 +45,16 @@ public sealed partial class DeviceCard
     public DeviceSnapshot Device { get; set; } = default!;
 
     /// <summary>What the CA's registry says about the attached devices (given by the token page).</summary>
-    [CascadingParameter]
+    [Parameter]
     public DeviceRegistryView? RegistryView { get; set; }
+
+    /// <summary>The keys that wait for a certificate (given by the token page).</summary>
+    [Parameter]
+    public Requests.PendingKeys? Pending { get; set; }
+
+    /// <summary>The certificate a reminder's renewal link chose (given by the token page).</summary>
+    [Parameter]
+    public RenewalChoice? RenewalChoice { get; set; }
 
     /// <summary>Asks the token page to read the registry again.</summary>
     [Parameter]

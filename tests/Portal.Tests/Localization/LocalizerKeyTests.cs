@@ -29,8 +29,8 @@ public sealed partial class LocalizerKeyTests
     /// </summary>
     private static Dictionary<string, string[]> TemplateExpansions() => new Dictionary<string, string[]>
     {
-        // PinStatusBadge: L[$"Pin.{Status.Kind}"]
-        ["Pin.{Status.Kind}"] = Enum.GetNames<PinKind>(),
+        // TokenBadges.Pin: l[$"Pin.{status.Kind}"]
+        ["Pin.{status.Kind}"] = Enum.GetNames<PinKind>(),
         // TokenDialogs.Name: l[$"Pin.{kind}"]
         ["Pin.{kind}"] = Enum.GetNames<PinKind>(),
         // TokenCare.Describe: l[$"TokenCare.Error.{error.Code}"] for the codes without a text of their own
@@ -106,7 +106,7 @@ public sealed partial class LocalizerKeyTests
         usages.Length.ShouldBeGreaterThan(60);
         usages.ShouldContain(u => u.Key == "Agent.NotRunning.Text" && u.ArgumentCount == 1);
         usages.ShouldContain(u => u.Key == "Area.Memory" && u.ArgumentCount == 2);
-        usages.ShouldContain(u => u.Key == "Pin.{Status.Kind}" && u.Interpolated);
+        usages.ShouldContain(u => u.Key == "Pin.{status.Kind}" && u.Interpolated);
         usages.ShouldContain(u => u.Key == "Support.Banner" && u.ArgumentCount == 2);
         usages.ShouldContain(u => u.Key == "Mail.SupportSession.Body" && u.ArgumentCount == 5, "the mails' texts (MailTexts) are scanned too");
     }

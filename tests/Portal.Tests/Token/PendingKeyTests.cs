@@ -1,4 +1,7 @@
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using Qtsp.Portal.Resources;
 using Qtsp.Portal.Features.Requests;
 using Qtsp.Portal.Features.Token;
 using Qtsp.Shared.Bridge;
@@ -16,9 +19,10 @@ public sealed class PendingKeyTests : TokenComponentTest
     [Fact]
     public void A_key_with_a_pending_request_shows_the_request_a_leftover_stays_an_orphan()
     {
-        var waiting = Render<KeyRoleBadge>(p => p.Add(k => k.Key, NewKey).Add(k => k.DeviceSerial, "tm0001").AddCascadingValue(Pending));
-        var leftover = Render<KeyRoleBadge>(p => p.Add(k => k.Key, Leftover).Add(k => k.DeviceSerial, "TM0001").AddCascadingValue(Pending));
-        var otherDevice = Render<KeyRoleBadge>(p => p.Add(k => k.Key, NewKey).Add(k => k.DeviceSerial, "TM0002").AddCascadingValue(Pending));
+        var l = Services.GetRequiredService<IStringLocalizer<Strings>>();
+        var waiting = Render(TokenBadges.KeyRole(NewKey, "tm0001", Pending, l));
+        var leftover = Render(TokenBadges.KeyRole(Leftover, "TM0001", Pending, l));
+        var otherDevice = Render(TokenBadges.KeyRole(NewKey, "TM0002", Pending, l));
 
         waiting.Find("[data-testid=badge]").GetAttribute("data-pending-request").ShouldBe("BP0123456789");
         waiting.Find("[data-testid=badge]").TextContent.ShouldContain("BP0123456789");

@@ -30,8 +30,8 @@ public sealed class RenewalChoiceTests : TokenComponentTest
             .Add(c => c.Area, area)
             .Add(c => c.Model, DeviceModelCatalogue.EToken5110Cc)
             .Add(c => c.Device, Device(DeviceModelCatalogue.EToken5110Cc, "5110CC0000000009", area))
-            .AddCascadingValue(registry)
-            .AddCascadingValue(new RenewalChoice(12, chosen.SerialNumber, Now.AddDays(20).UtcDateTime)));
+            .Add(c => c.RegistryView, registry)
+            .Add(c => c.RenewalChoice, new RenewalChoice(12, chosen.SerialNumber, Now.AddDays(20).UtcDateTime)));
 
         var rows = body.QuerySelectorAll("[data-testid=certificate]").ToDictionary(r => r.GetAttribute("data-id")!);
         rows["a2"].HasAttribute("data-chosen").ShouldBeTrue();
