@@ -32,6 +32,11 @@ public static class MudMarkup
         new Piece(PieceKind.Icon, icon, $"{(color is Color.Inherit or Color.Default ? "" : $"mud-{Css(color)}-text ")}mud-icon-size-{Css(size)} {@class}".TrimEnd(), ""),
         piece => Svg(piece.Icon, piece.Classes));
 
+    /// <summary>A menu link's content: its icon, then its text.</summary>
+    public static MarkupString NavLinkContent(string icon, string text) => Cached(
+        new Piece(PieceKind.NavLink, icon, "", text),
+        piece => $"{Svg(piece.Icon, "mud-icon-size-medium mud-nav-link-icon mud-nav-link-icon-default")}<div class=\"mud-nav-link-text\">{Encode(piece.Text)}</div>");
+
     public static string Chip(Color color = Color.Default, Variant variant = Variant.Filled, Size size = Size.Small) =>
         $"mud-chip mud-chip-{Css(variant)} mud-chip-size-{Css(size)} mud-chip-color-{Css(color)}";
 
@@ -86,6 +91,7 @@ public static class MudMarkup
         Label,
         Icon,
         Chip,
+        NavLink,
     }
 
     /// <summary>The icon is MudBlazor's SVG content (a constant of its Icons class, trusted markup); the text is escaped.</summary>

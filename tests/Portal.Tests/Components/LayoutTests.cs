@@ -86,6 +86,29 @@ public sealed class LayoutTests : PortalComponentTest
         layout.FindAll("[data-testid=nav-overlay]").ShouldBeEmpty();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_dialog_popover_and_snackbar_hosts_are_there_only_for_a_sign_in(bool signedIn)
+    {
+        var authorization = AddAuthorization();
+        if (signedIn)
+        {
+            authorization.SetAuthorized("novakova");
+        }
+
+        Services.AddDataProtection();
+        Services.AddScoped<Microsoft.AspNetCore.Components.Server.ProtectedBrowserStorage.ProtectedSessionStorage>();
+        Services.AddScoped<FormDrafts>();
+        Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+
+        var layout = Render<MainLayout>(p => p.Add(l => l.Body, body => body.AddMarkupContent(0, "<h1>Obsah</h1>")));
+
+        layout.FindAll(".mud-popover-provider").Count.ShouldBe(signedIn ? 1 : 0);
+        layout.FindComponents<MudBlazor.MudDialogProvider>().Count.ShouldBe(signedIn ? 1 : 0);
+        layout.FindComponents<MudBlazor.MudSnackbarProvider>().Count.ShouldBe(signedIn ? 1 : 0);
+    }
+
     private static string[] Drawer(IRenderedComponent<MainLayout> layout) => [.. layout.Find("aside#portal-drawer").ClassList];
 
     private static (string Only, string Expanded)[] Toggles(IRenderedComponent<MainLayout> layout) =>
