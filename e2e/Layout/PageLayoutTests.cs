@@ -81,7 +81,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
     /// <summary>
     /// The menu drawer follows the width (a media query, no script): beside the page on a wide screen, where the toggle
     /// hides it and gives the page the room; away on a narrow one, where the toggle lays it over the page above a backdrop
-    /// that closes it, and following a link puts it away again.
+    /// that closes it, and following a link puts it away again. The window's title follows the page, first shown or not.
     /// </summary>
     private static async Task CheckMenuDrawerAsync(IPage page, ProductUnderTest product)
     {
@@ -89,6 +89,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
         var toggle = page.Locator("[data-testid=nav-toggle]:visible");
         var main = page.Locator("main.portal-main");
         await page.GotoAsync($"{product.PortalUrl}/culture/en?returnUrl=%2Fcertificates");
+        await Assertions.Expect(page).ToHaveTitleAsync("Certificates"); // from the page's first rendering
         await page.WaitForInteractiveAsync();
 
         await page.SetViewportSizeAsync(1400, 900);
@@ -116,6 +117,7 @@ public sealed class PageLayoutTests(BrowserFixture browser)
         await toggle.ClickAsync();
         await drawer.Locator("a[href=token]").ClickAsync();
         await page.WaitForURLAsync("**/token");
+        await Assertions.Expect(page).ToHaveTitleAsync("My token"); // a page reached inside the circuit tells its title
         await Assertions.Expect(drawer).Not.ToBeInViewportAsync();
         await Assertions.Expect(page.Locator("[data-testid=nav-overlay]")).ToHaveCountAsync(0);
     }
