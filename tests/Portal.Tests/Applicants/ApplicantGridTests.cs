@@ -36,6 +36,21 @@ public sealed class ApplicantGridTests : PortalComponentTest
     }
 
     [Fact]
+    public void The_page_re_rendering_with_the_same_search_leaves_the_rows_as_they_are()
+    {
+        var grid = Grid();
+        grid.WaitForAssertion(() => grid.FindAll("[data-testid=applicant-link]").Count.ShouldBe(20));
+        var renders = grid.RenderCount;
+
+        grid.Render(p => p.Add(g => g.Search, Search)); // a new delegate for the same method, as the page's re-render makes
+
+        grid.RenderCount.ShouldBe(renders);
+        grid.Find("[data-testid=sort-Email]").Click();
+        grid.WaitForAssertion(() => grid.RenderCount.ShouldBeGreaterThan(renders, "the grid's own changes still show"));
+        grid.WaitForAssertion(() => grid.Find("th[aria-sort=ascending]").TextContent.ShouldContain("E-mail"));
+    }
+
+    [Fact]
     public void Searching_sorting_and_paging_are_passed_to_the_service()
     {
         var grid = Grid();
