@@ -16,8 +16,7 @@ public sealed partial class ApplicantGrid
     private int _total;
     private bool _loading = true;
     private int _requests;
-    private Func<ApplicantQuery, Task<ApplicantSearchResult?>>? _searchBefore;
-    private bool _sameSearch;
+    private bool _parametersSet;
 
     private enum StatusChoice
     {
@@ -41,20 +40,19 @@ public sealed partial class ApplicantGrid
     protected override Task OnInitializedAsync() => LoadAsync(_shown);
 
     /// <summary>
-    /// The page re-renders the grid with a new delegate for the same search: nothing to show anew. Rendering the 20 rows
-    /// again would fill the render tree's second buffer as well, which an open list then keeps (~30 KB per tab).
+    /// The page re-renders the grid with a new delegate for the same search: nothing to take over and nothing to show
+    /// anew. Rendering the 20 rows again would fill the render tree's second buffer as well, which an open list then
+    /// keeps (~30 KB per tab). Ignored before anything else, so a load under way still shows its rows when it ends.
     /// </summary>
-    protected override void OnParametersSet()
-    {
-        _sameSearch = _searchBefore is not null && _searchBefore.Equals(Search);
-        _searchBefore = Search;
-    }
+    public override Task SetParametersAsync(ParameterView parameters) =>
+        _parametersSet && parameters.TryGetValue<Func<ApplicantQuery, Task<ApplicantSearchResult?>>>(nameof(Search), out var search) && search.Equals(Search)
+            ? Task.CompletedTask
+            : SetParametersFirstAsync(parameters);
 
-    protected override bool ShouldRender()
+    private Task SetParametersFirstAsync(ParameterView parameters)
     {
-        var render = !_sameSearch;
-        _sameSearch = false;
-        return render;
+        _parametersSet = true;
+        return base.SetParametersAsync(parameters);
     }
 
     private Task SearchAsync() => LoadAsync(_shown with

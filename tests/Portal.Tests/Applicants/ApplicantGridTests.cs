@@ -51,6 +51,20 @@ public sealed class ApplicantGridTests : PortalComponentTest
     }
 
     [Fact]
+    public void A_re_render_of_the_page_while_the_first_page_loads_still_shows_its_rows()
+    {
+        var answer = new TaskCompletionSource<ApplicantSearchResult?>();
+        Task<ApplicantSearchResult?> SlowSearch(ApplicantQuery query) => answer.Task;
+        Render<MudPopoverProvider>();
+        var grid = Render<ApplicantGrid>(p => p.Add(g => g.Search, SlowSearch));
+
+        grid.Render(p => p.Add(g => g.Search, SlowSearch)); // the page renders again before the answer is there
+        grid.InvokeAsync(() => answer.SetResult(Search(new ApplicantQuery(null, ApplicantSearchField.All, null, ApplicantSort.Name, false, 0, 20)).Result));
+
+        grid.WaitForAssertion(() => grid.FindAll("[data-testid=applicant-link]").Count.ShouldBe(20));
+    }
+
+    [Fact]
     public void Searching_sorting_and_paging_are_passed_to_the_service()
     {
         var grid = Grid();
