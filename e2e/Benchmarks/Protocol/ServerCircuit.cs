@@ -29,11 +29,13 @@ public sealed partial class ServerCircuit : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<Wait> _waits = [];
     private readonly Dictionary<string, RenderedElement> _byTestId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _shownAt = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _jsObjects = [];
     private readonly List<RenderedElement> _inserted = [];
     private readonly List<string> _texts = [];
     private readonly ConcurrentQueue<string> _log = new();
     private long _nextJsObject = 1;
+    private long _nextShown;
     private long _rendererInterop;
     private long _nextCall;
 
@@ -279,17 +281,12 @@ public sealed partial class ServerCircuit : IAsyncDisposable
                     if (element.TestId is { } testId)
                     {
                         _byTestId[testId] = element;
+                        _shownAt[testId] = _nextShown++;
                     }
                 }
 
                 _texts.AddRange(batch.Texts);
-                foreach (var replaced in batch.ReplacedHandlers)
-                {
-                    foreach (var (testId, element) in _byTestId.Where(e => e.Value.ComponentId == replaced.ComponentId && e.Value.Handlers.ContainsKey(replaced.EventName)).ToList())
-                    {
-                        _byTestId[testId] = element with { Handlers = new Dictionary<string, ulong>(element.Handlers) { [replaced.EventName] = replaced.HandlerId } };
-                    }
-                }
+                TakeOverReplacedHandlers(batch.ReplacedHandlers);
 
                 foreach (var wait in _waits.Where(w => w.Shown(batch)))
                 {
@@ -303,6 +300,30 @@ public sealed partial class ServerCircuit : IAsyncDisposable
         }
 
         await _connection.SendAsync("OnRenderCompleted", batchId, failure).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A re-render gives the handlers it renders with new delegates new ids (an @bind's, a lambda's), in the order of the
+    /// component's elements, and the batch names only the component and the event. So the k-th new "onchange" of a
+    /// component is its k-th element with an "onchange", if all of them got one (a field's binder always does); otherwise
+    /// every such element takes the last.
+    /// </summary>
+    private void TakeOverReplacedHandlers(IEnumerable<ReplacedHandler> replacedHandlers)
+    {
+        foreach (var replaced in replacedHandlers.GroupBy(r => (r.ComponentId, r.EventName)))
+        {
+            var elements = _byTestId
+                .Where(e => e.Value.ComponentId == replaced.Key.ComponentId && e.Value.Handlers.ContainsKey(replaced.Key.EventName))
+                .OrderBy(e => _shownAt[e.Key])
+                .ToList();
+            var handlers = replaced.Select(r => r.HandlerId).ToList();
+            for (var i = 0; i < elements.Count; i++)
+            {
+                var (testId, element) = elements[i];
+                var handler = elements.Count == handlers.Count ? handlers[i] : handlers[^1];
+                _byTestId[testId] = element with { Handlers = new Dictionary<string, ulong>(element.Handlers) { [replaced.Key.EventName] = handler } };
+            }
+        }
     }
 
     private async Task OnBeginInvokeJSAsync(long asyncHandle, string identifier, string argsJson, int resultType, long target)
