@@ -62,6 +62,14 @@ public abstract class PortalComponentTest : BunitContext, IAsyncLifetime
         CultureInfo.CurrentUICulture = culture;
     }
 
+    /// <summary>A whole page as a circuit renders it: interactive (its title goes to the browser, not to a head outlet).</summary>
+    protected IRenderedComponent<TPage> RenderPage<TPage>()
+        where TPage : Microsoft.AspNetCore.Components.IComponent
+    {
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
+        return Render<TPage>();
+    }
+
     Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
 
     /// <summary>MudBlazor's services can only be disposed asynchronously; xunit calls this before the synchronous Dispose.</summary>

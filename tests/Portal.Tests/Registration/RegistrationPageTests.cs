@@ -46,7 +46,7 @@ public sealed class RegistrationPageTests(RegistrationPageTests.Portal portal) :
         await using var operatorScope = await portal.Data.AsAsync(world.Operator);
         Services.AddFallbackServiceProvider(operatorScope.ServiceProvider);
 
-        var page = Render<RegistrationPage>();
+        var page = RenderPage<RegistrationPage>();
         Search(page, " bp0000000000 ");
 
         page.WaitForAssertion(() => page.Find("[data-testid=registration-not-found]").TextContent.Trim()
@@ -63,7 +63,7 @@ public sealed class RegistrationPageTests(RegistrationPageTests.Portal portal) :
         await using var operatorScope = await portal.Data.AsAsync(world.Operator);
         Services.AddFallbackServiceProvider(operatorScope.ServiceProvider);
 
-        var page = Render<RegistrationPage>();
+        var page = RenderPage<RegistrationPage>();
         Search(page, world.Request.RequestNumber.ToLowerInvariant());
         page.WaitForElement("[data-testid=registration-request]", TimeSpan.FromSeconds(10));
 

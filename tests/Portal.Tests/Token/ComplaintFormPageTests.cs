@@ -16,7 +16,7 @@ public sealed class ComplaintFormPageTests : TokenComponentTest
         var url = ComplaintFormPage.Url(prepared, new DateTimeOffset(2026, 7, 1, 22, 30, 0, TimeSpan.Zero));
         Services.GetRequiredService<NavigationManager>().NavigateTo(url);
 
-        var sheet = Render<ComplaintFormPage>();
+        var sheet = RenderPage<ComplaintFormPage>();
 
         sheet.Find("[data-testid=complaint-model]").TextContent.ShouldBe("SafeNet eToken 5110 CC");
         sheet.Find("[data-testid=complaint-serial]").TextContent.ShouldBe("0A1B2C3D");
