@@ -47,9 +47,9 @@ public sealed partial class ApplicantGrid
     public override Task SetParametersAsync(ParameterView parameters) =>
         _parametersSet && parameters.TryGetValue<Func<ApplicantQuery, Task<ApplicantSearchResult?>>>(nameof(Search), out var search) && search.Equals(Search)
             ? Task.CompletedTask
-            : SetParametersFirstAsync(parameters);
+            : TakeParametersAsync(parameters);
 
-    private Task SetParametersFirstAsync(ParameterView parameters)
+    private Task TakeParametersAsync(ParameterView parameters)
     {
         _parametersSet = true;
         return base.SetParametersAsync(parameters);
